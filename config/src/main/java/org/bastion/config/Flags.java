@@ -1,0 +1,245 @@
+package org.bastion.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * memcached's command-line flags, short and long, turned into {@link Settings}. {@code @file} reads flags from a
+ * file, one or more per line with {@code #} comments, as Debian's {@code /etc/memcached.conf}.
+ */
+@Command(name = "bastion", mixinStandardHelpOptions = false, sortOptions = false,
+        description = "A memcached-compatible cache server, hardened by default.")
+public final class Flags {
+    /** memcached's -o sub-options that tune its slab allocator or threads; they mean nothing here and are ignored. */
+    private static final Set<String> IGNORED_EXTENDED = Set.of("modern", "no_modern", "hash_algorithm", "slab_reassign",
+            "no_slab_reassign", "slab_automove", "slab_automove_ratio", "slab_automove_window", "lru_crawler",
+            "no_lru_crawler", "lru_maintainer", "no_lru_maintainer", "maxconns_fast", "no_maxconns_fast",
+            "tail_repair_time", "hot_lru_pct", "warm_lru_pct", "hot_max_factor", "warm_max_factor", "temporary_ttl",
+            "lru_crawler_sleep", "lru_crawler_tocrawl", "expirezero_does_not_evict", "watcher_logbuf_size",
+            "worker_logbuf_size", "track_sizes", "no_inline_ascii_resp", "slab_chunk_max", "slab_sizes",
+            "hashpower", "no_hashexpand", "bind_timeout", "read_buf_mem_limit", "drop_privileges", "no_drop_privileges");
+
+    @Option(names = {"-p", "--port"}, paramLabel = "<num>", description = "TCP port to listen on (default: 11222)")
+    Integer port;
+
+    @Option(names = {"-l", "--listen"}, paramLabel = "<addr>",
+            description = "interface(s) to listen on, comma-separated (default: 127.0.0.1)")
+    String listen;
+
+    @Option(names = {"-m", "--memory-limit"}, paramLabel = "<mb>",
+            description = "memory for items in megabytes, keys and overhead included (default: 64)")
+    String memoryLimit;
+
+    @Option(names = {"-c", "--conn-limit"}, paramLabel = "<num>", description = "max simultaneous connections (default: 1024)")
+    Integer connLimit;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "<num>", description = "number of worker threads (default: cores)")
+    Integer threads;
+
+    @Option(names = {"-I", "--max-item-size"}, paramLabel = "<size>",
+            description = "largest item accepted, with k/m suffix (default: 1m, min 1k, max 1g)")
+    String maxItemSize;
+
+    @Option(names = {"-M", "--disable-evictions"}, description = "return an error on memory exhausted instead of evicting")
+    boolean disableEvictions;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "<user>", description = "user to run as (required when started as root)")
+    String user;
+
+    @Option(names = {"-U", "--udp-port"}, paramLabel = "<num>", description = "UDP port: only 0 (off) is accepted")
+    Integer udpPort;
+
+    @Option(names = {"-B", "--protocol"}, paramLabel = "<name>", description = "auto, ascii or binary (default: auto)")
+    String protocol;
+
+    @Option(names = {"-v", "--verbose"}, description = "verbose (-vv: very verbose)")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-o", "--extended"}, paramLabel = "<key=value,...>", split = ",",
+            description = "extended options; supported: idle_timeout=<seconds>")
+    List<String> extended = new ArrayList<>();
+
+    @Option(names = {"-A", "--enable-shutdown"}, description = "allow the shutdown command")
+    boolean enableShutdown;
+
+    @Option(names = {"-F", "--disable-flush-all"}, description = "refuse flush_all")
+    boolean disableFlushAll;
+
+    @Option(names = {"-X", "--disable-dumping"}, description = "refuse key-dumping commands")
+    boolean disableDumping;
+
+    @Option(names = {"-d", "--daemon"}, description = "run as a daemon")
+    boolean daemon;
+
+    @Option(names = {"-P", "--pidfile"}, paramLabel = "<file>", description = "write the pid to this file")
+    Path pidFile;
+
+    @Option(names = "--allow", paramLabel = "<cidr,...>",
+            description = "networks allowed to connect (repeatable); required to listen beyond loopback")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--allow-file", paramLabel = "<file>", description = "file of allowed networks, re-read on SIGHUP")
+    Path allowFile;
+
+    @Option(names = "--max-conns-per-ip", paramLabel = "<num>", description = "max connections from one source (default: no limit)")
+    Integer maxConnsPerIp;
+
+    @Option(names = "--read-only-from", paramLabel = "<cidr,...>", description = "networks that may only read (repeatable)")
+    List<String> readOnlyFrom = new ArrayList<>();
+
+    @Option(names = "--request-timeout", paramLabel = "<seconds>",
+            description = "close a connection stuck mid-command for this long (default: 30; 0 off)")
+    Integer requestTimeout;
+
+    @Option(names = "--metrics-listen", paramLabel = "<host:port>", description = "serve Prometheus metrics here (default: off)")
+    String metricsListen;
+
+    @Option(names = {"-V", "--version"}, description = "print version and exit")
+    boolean version;
+
+    @Option(names = {"-h", "--help"}, description = "print this help and exit")
+    boolean help;
+
+    /** What the command line asked for. */
+    public record Parsed(Settings settings, List<String> warnings, boolean help, boolean version) {
+    }
+
+    /**
+     * Parses memcached-style arguments.
+     *
+     * @throws SettingsException with a one-line message naming the flag when an argument is unusable
+     */
+    public static Parsed parse(String... args) {
+        Flags flags = new Flags();
+        CommandLine cl = newCommandLine(flags);
+        try {
+            cl.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new SettingsException(flagOf(e), firstLine(e.getMessage()));
+        }
+        if (flags.help || flags.version) {
+            return new Parsed(null, List.of(), flags.help, flags.version);
+        }
+        List<String> warnings = new ArrayList<>();
+        Settings settings = flags.toSettings(warnings);
+        warnings.addAll(settings.warnings());
+        return new Parsed(settings, warnings, false, false);
+    }
+
+    /** The usage text for {@code -h}. */
+    public static String usage() {
+        return newCommandLine(new Flags()).getUsageMessage();
+    }
+
+    static CommandLine newCommandLine(Flags flags) {
+        CommandLine cl = new CommandLine(flags);
+        cl.setPosixClusteredShortOptionsAllowed(true);
+        cl.setExpandAtFiles(true);
+        cl.setOverwrittenOptionsAllowed(true);
+        return cl;
+    }
+
+    Settings toSettings(List<String> warnings) {
+        Settings.Builder b = Settings.builder();
+        if (port != null) {
+            b.port(port);
+        }
+        if (listen != null) {
+            b.listen(listen);
+        }
+        if (memoryLimit != null) {
+            long bytes = Sizes.parse("-m/--memory-limit", memoryLimit, 1024 * 1024);
+            b.memoryLimitMegabytes(Math.max(1, bytes / (1024 * 1024)));
+        }
+        if (connLimit != null) {
+            b.maxConnections(connLimit);
+        }
+        if (threads != null) {
+            b.threads(threads);
+        }
+        if (maxItemSize != null) {
+            long bytes = Sizes.parse("-I/--max-item-size", maxItemSize, 1);
+            if (bytes < Settings.MIN_ITEM_SIZE || bytes > Settings.MAX_ITEM_SIZE) {
+                throw new SettingsException("-I/--max-item-size", "'" + maxItemSize + "' is outside 1k..1g");
+            }
+            b.maxItemSize((int) bytes);
+        }
+        b.evictionsDisabled(disableEvictions);
+        b.user(user);
+        if (udpPort != null) {
+            b.udpPort(udpPort);
+        }
+        if (protocol != null) {
+            b.protocol(protocol);
+        }
+        b.verbosity(verbose.length);
+        for (String option : extended) {
+            applyExtended(b, option.trim(), warnings);
+        }
+        b.shutdownEnabled(enableShutdown);
+        b.flushAllDisabled(disableFlushAll);
+        b.dumpingDisabled(disableDumping);
+        b.daemon(daemon);
+        b.pidFile(pidFile);
+        for (String rule : allow) {
+            b.allow(rule);
+        }
+        b.allowFile(allowFile);
+        if (maxConnsPerIp != null) {
+            b.maxConnectionsPerSource(maxConnsPerIp);
+        }
+        for (String rule : readOnlyFrom) {
+            b.readOnlyFrom(rule);
+        }
+        if (requestTimeout != null) {
+            b.requestTimeoutSeconds(requestTimeout);
+        }
+        b.metricsListen(metricsListen);
+        return b.build();
+    }
+
+    private static void applyExtended(Settings.Builder b, String option, List<String> warnings) {
+        if (option.isEmpty()) {
+            return;
+        }
+        int eq = option.indexOf('=');
+        String key = eq < 0 ? option : option.substring(0, eq);
+        String value = eq < 0 ? null : option.substring(eq + 1);
+        if (key.equals("idle_timeout")) {
+            b.idleTimeoutSeconds(parseSeconds("-o idle_timeout", value));
+        } else if (IGNORED_EXTENDED.contains(key)) {
+            warnings.add("-o " + key + " tunes memcached's slab allocator or threads and is ignored");
+        } else {
+            throw new SettingsException("-o/--extended", "unknown option '" + key + "' (supported: idle_timeout=<seconds>)");
+        }
+    }
+
+    private static int parseSeconds(String flag, String value) {
+        try {
+            int seconds = Integer.parseInt(value == null ? "" : value.trim());
+            if (seconds >= 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new SettingsException(flag, "'" + value + "' is not a number of seconds");
+    }
+
+    private static String flagOf(CommandLine.ParameterException e) {
+        if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec option) {
+            return String.join("/", option.names());
+        }
+        return "arguments";
+    }
+
+    private static String firstLine(String message) {
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

@@ -1,0 +1,443 @@
+package org.bastion.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The one validated, immutable settings model. The CLI, the embedded builder and the tests all end here, so a
+ * rule is checked once and means the same however the server was started. Defaults are the hardened ones.
+ */
+public final class Settings {
+    public static final int DEFAULT_PORT = 11222;
+    public static final String DEFAULT_LISTEN = "127.0.0.1";
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    public static final long DEFAULT_MEMORY_MB = 64;
+    public static final int DEFAULT_MAX_ITEM_SIZE = 1024 * 1024;
+    public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+    public static final int MIN_ITEM_SIZE = 1024;
+    public static final int MAX_ITEM_SIZE = 1024 * 1024 * 1024;
+
+    private final int port;
+    private final List<String> listen;
+    private final long memoryLimitBytes;
+    private final int maxConnections;
+    private final int threads;
+    private final int maxItemSize;
+    private final boolean evictionsDisabled;
+    private final String user;
+    private final int verbosity;
+    private final Protocol protocol;
+    private final int idleTimeoutSeconds;
+    private final int requestTimeoutSeconds;
+    private final List<Cidr> allow;
+    private final Path allowFile;
+    private final int maxConnectionsPerSource;
+    private final List<Cidr> readOnlyFrom;
+    private final boolean flushAllDisabled;
+    private final boolean shutdownEnabled;
+    private final boolean dumpingDisabled;
+    private final Path pidFile;
+    private final boolean daemon;
+    private final String metricsListen;
+    private final List<String> warnings;
+
+    private Settings(Builder b, List<String> warnings) {
+        this.port = b.port;
+        this.listen = List.copyOf(b.listen);
+        this.memoryLimitBytes = b.memoryLimitBytes;
+        this.maxConnections = b.maxConnections;
+        this.threads = b.threads;
+        this.maxItemSize = b.maxItemSize;
+        this.evictionsDisabled = b.evictionsDisabled;
+        this.user = b.user;
+        this.verbosity = b.verbosity;
+        this.protocol = b.protocol;
+        this.idleTimeoutSeconds = b.idleTimeoutSeconds;
+        this.requestTimeoutSeconds = b.requestTimeoutSeconds;
+        this.allow = List.copyOf(b.allow);
+        this.allowFile = b.allowFile;
+        this.maxConnectionsPerSource = b.maxConnectionsPerSource;
+        this.readOnlyFrom = List.copyOf(b.readOnlyFrom);
+        this.flushAllDisabled = b.flushAllDisabled;
+        this.shutdownEnabled = b.shutdownEnabled;
+        this.dumpingDisabled = b.dumpingDisabled;
+        this.pidFile = b.pidFile;
+        this.daemon = b.daemon;
+        this.metricsListen = b.metricsListen;
+        this.warnings = List.copyOf(warnings);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The hardened defaults, validated. */
+    public static Settings defaults() {
+        return builder().build();
+    }
+
+    /** A builder that starts from these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.port = port;
+        b.listen = new ArrayList<>(listen);
+        b.memoryLimitBytes = memoryLimitBytes;
+        b.maxConnections = maxConnections;
+        b.threads = threads;
+        b.maxItemSize = maxItemSize;
+        b.evictionsDisabled = evictionsDisabled;
+        b.user = user;
+        b.verbosity = verbosity;
+        b.protocol = protocol;
+        b.idleTimeoutSeconds = idleTimeoutSeconds;
+        b.requestTimeoutSeconds = requestTimeoutSeconds;
+        b.allow = new ArrayList<>(allow);
+        b.allowFile = allowFile;
+        b.maxConnectionsPerSource = maxConnectionsPerSource;
+        b.readOnlyFrom = new ArrayList<>(readOnlyFrom);
+        b.flushAllDisabled = flushAllDisabled;
+        b.shutdownEnabled = shutdownEnabled;
+        b.dumpingDisabled = dumpingDisabled;
+        b.pidFile = pidFile;
+        b.daemon = daemon;
+        b.metricsListen = metricsListen;
+        return b;
+    }
+
+    /** TCP port; 0 asks the OS for an ephemeral one (embedded use). */
+    public int port() { return port; }
+    /** Addresses to listen on. */
+    public List<String> listen() { return listen; }
+    /** {@code -m}: bytes the store may hold, counting keys, values and per-item overhead. */
+    public long memoryLimitBytes() { return memoryLimitBytes; }
+    public int maxConnections() { return maxConnections; }
+    public int threads() { return threads; }
+    /** {@code -I}: the largest value accepted, in bytes. */
+    public int maxItemSize() { return maxItemSize; }
+    /** {@code -M}: refuse writes with an error instead of evicting. */
+    public boolean evictionsDisabled() { return evictionsDisabled; }
+    /** {@code -u}: the user to run as, or null. */
+    public String user() { return user; }
+    public int verbosity() { return verbosity; }
+    public Protocol protocol() { return protocol; }
+    /** {@code -o idle_timeout}: seconds a connection may stay idle; 0 means never closed for idleness. */
+    public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
+    /** Seconds a connection may sit with a partial command or value; 0 disables the check. */
+    public int requestTimeoutSeconds() { return requestTimeoutSeconds; }
+    /** {@code --allow}: the networks that may connect. Empty means loopback sources only. */
+    public List<Cidr> allow() { return allow; }
+    /** {@code --allow-file}, re-read on SIGHUP, or null. */
+    public Path allowFile() { return allowFile; }
+    /** {@code --max-conns-per-ip}: connections one source may hold; 0 means no limit beyond {@code -c}. */
+    public int maxConnectionsPerSource() { return maxConnectionsPerSource; }
+    /** {@code --read-only-from}: networks that may only read. */
+    public List<Cidr> readOnlyFrom() { return readOnlyFrom; }
+    /** {@code -F}. */
+    public boolean flushAllDisabled() { return flushAllDisabled; }
+    /** {@code -A}. */
+    public boolean shutdownEnabled() { return shutdownEnabled; }
+    /** {@code -X}. */
+    public boolean dumpingDisabled() { return dumpingDisabled; }
+    public Path pidFile() { return pidFile; }
+    public boolean daemon() { return daemon; }
+    /** {@code --metrics-listen host:port} for the Prometheus endpoint, or null when off. */
+    public String metricsListen() { return metricsListen; }
+    /** Accepted but risky choices, one line each, printed at start-up. */
+    public List<String> warnings() { return warnings; }
+
+    /** The effective settings, one {@code name value} pair per line, as printed at start-up. */
+    public String describe() {
+        StringBuilder s = new StringBuilder();
+        line(s, "listen", String.join(",", listen));
+        line(s, "port", port);
+        line(s, "udp_port", "0 (no UDP)");
+        line(s, "memory_limit_mb", memoryLimitBytes / (1024 * 1024));
+        line(s, "max_connections", maxConnections);
+        line(s, "max_connections_per_source", maxConnectionsPerSource == 0 ? "unlimited" : maxConnectionsPerSource);
+        line(s, "threads", threads);
+        line(s, "max_item_size", maxItemSize);
+        line(s, "evictions", evictionsDisabled ? "off" : "on");
+        line(s, "protocol", protocol.name().toLowerCase(Locale.ROOT));
+        line(s, "allow", allow.isEmpty() ? "(loopback only)" : join(allow));
+        if (allowFile != null) {
+            line(s, "allow_file", allowFile);
+        }
+        line(s, "read_only_from", readOnlyFrom.isEmpty() ? "(none)" : join(readOnlyFrom));
+        line(s, "idle_timeout", idleTimeoutSeconds);
+        line(s, "request_timeout", requestTimeoutSeconds);
+        line(s, "flush_all", flushAllDisabled ? "disabled" : "enabled");
+        line(s, "shutdown", shutdownEnabled ? "enabled" : "disabled");
+        line(s, "dumping", dumpingDisabled ? "disabled" : "enabled");
+        if (user != null) {
+            line(s, "user", user);
+        }
+        if (metricsListen != null) {
+            line(s, "metrics_listen", metricsListen);
+        }
+        return s.toString();
+    }
+
+    private static void line(StringBuilder s, String name, Object value) {
+        s.append(name).append(' ').append(value).append('\n');
+    }
+
+    private static String join(List<Cidr> rules) {
+        StringBuilder s = new StringBuilder();
+        for (Cidr c : rules) {
+            if (s.length() > 0) {
+                s.append(',');
+            }
+            s.append(c);
+        }
+        return s.toString();
+    }
+
+    /** Collects settings; every setter fails fast naming its flag, and {@link #build()} checks combinations. */
+    public static final class Builder {
+        private int port = DEFAULT_PORT;
+        private List<String> listen = new ArrayList<>(List.of(DEFAULT_LISTEN));
+        private long memoryLimitBytes = DEFAULT_MEMORY_MB * 1024 * 1024;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int maxItemSize = DEFAULT_MAX_ITEM_SIZE;
+        private boolean evictionsDisabled;
+        private String user;
+        private int verbosity;
+        private Protocol protocol = Protocol.AUTO;
+        private int idleTimeoutSeconds;
+        private int requestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+        private List<Cidr> allow = new ArrayList<>();
+        private Path allowFile;
+        private int maxConnectionsPerSource;
+        private List<Cidr> readOnlyFrom = new ArrayList<>();
+        private boolean flushAllDisabled;
+        private boolean shutdownEnabled;
+        private boolean dumpingDisabled;
+        private Path pidFile;
+        private boolean daemon;
+        private String metricsListen;
+        private int udpPort;
+
+        private Builder() {
+        }
+
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new SettingsException("-p/--port", port + " is not a TCP port (0-65535)");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Replaces the listen addresses; a comma-separated list is split. */
+        public Builder listen(String addresses) {
+            List<String> parsed = new ArrayList<>();
+            for (String part : addresses.split(",")) {
+                String a = part.trim();
+                if (!a.isEmpty()) {
+                    parsed.add(a);
+                }
+            }
+            if (parsed.isEmpty()) {
+                throw new SettingsException("-l/--listen", "needs at least one address, for example 127.0.0.1");
+            }
+            this.listen = parsed;
+            return this;
+        }
+
+        public Builder memoryLimitMegabytes(long megabytes) {
+            if (megabytes < 1 || megabytes > 1024L * 1024) {
+                throw new SettingsException("-m/--memory-limit", megabytes + " MB is outside 1..1048576");
+            }
+            this.memoryLimitBytes = megabytes * 1024 * 1024;
+            return this;
+        }
+
+        public Builder maxConnections(int connections) {
+            if (connections < 1) {
+                throw new SettingsException("-c/--conn-limit", connections + " must be at least 1");
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new SettingsException("-t/--threads", threads + " is outside 1..256");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder maxItemSize(int bytes) {
+            if (bytes < MIN_ITEM_SIZE || bytes > MAX_ITEM_SIZE) {
+                throw new SettingsException("-I/--max-item-size", bytes + " bytes is outside 1k..1g");
+            }
+            this.maxItemSize = bytes;
+            return this;
+        }
+
+        public Builder evictionsDisabled(boolean disabled) {
+            this.evictionsDisabled = disabled;
+            return this;
+        }
+
+        public Builder user(String user) {
+            if (user != null && user.isBlank()) {
+                throw new SettingsException("-u/--user", "needs a user name");
+            }
+            this.user = user;
+            return this;
+        }
+
+        public Builder verbosity(int verbosity) {
+            this.verbosity = Math.max(0, verbosity);
+            return this;
+        }
+
+        /** {@code -U}: only 0 (UDP off) is accepted; any other port is refused at {@link #build()}. */
+        public Builder udpPort(int udpPort) {
+            this.udpPort = udpPort;
+            return this;
+        }
+
+        public Builder protocol(Protocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        public Builder protocol(String protocol) {
+            return protocol(Protocol.parse(protocol));
+        }
+
+        public Builder idleTimeoutSeconds(int seconds) {
+            if (seconds < 0) {
+                throw new SettingsException("-o idle_timeout", seconds + " must be 0 (off) or a number of seconds");
+            }
+            this.idleTimeoutSeconds = seconds;
+            return this;
+        }
+
+        public Builder requestTimeoutSeconds(int seconds) {
+            if (seconds < 0) {
+                throw new SettingsException("--request-timeout", seconds + " must be 0 (off) or a number of seconds");
+            }
+            this.requestTimeoutSeconds = seconds;
+            return this;
+        }
+
+        /** Adds allow rules; a comma-separated list is split. */
+        public Builder allow(String cidrs) {
+            this.allow.addAll(parseCidrs("--allow", cidrs));
+            return this;
+        }
+
+        public Builder allowFile(Path file) {
+            this.allowFile = file;
+            return this;
+        }
+
+        public Builder maxConnectionsPerSource(int connections) {
+            if (connections < 0) {
+                throw new SettingsException("--max-conns-per-ip", connections + " must be 0 (no limit) or more");
+            }
+            this.maxConnectionsPerSource = connections;
+            return this;
+        }
+
+        public Builder readOnlyFrom(String cidrs) {
+            this.readOnlyFrom.addAll(parseCidrs("--read-only-from", cidrs));
+            return this;
+        }
+
+        public Builder flushAllDisabled(boolean disabled) {
+            this.flushAllDisabled = disabled;
+            return this;
+        }
+
+        public Builder shutdownEnabled(boolean enabled) {
+            this.shutdownEnabled = enabled;
+            return this;
+        }
+
+        public Builder dumpingDisabled(boolean disabled) {
+            this.dumpingDisabled = disabled;
+            return this;
+        }
+
+        public Builder pidFile(Path file) {
+            this.pidFile = file;
+            return this;
+        }
+
+        public Builder daemon(boolean daemon) {
+            this.daemon = daemon;
+            return this;
+        }
+
+        public Builder metricsListen(String hostPort) {
+            this.metricsListen = hostPort;
+            return this;
+        }
+
+        /** Checks the combination and returns the immutable settings. */
+        public Settings build() {
+            List<String> warnings = new ArrayList<>();
+            if (udpPort != 0) {
+                throw new SettingsException("-U/--udp-port", "UDP is not supported: memcached's UDP port was abused for"
+                        + " reflection DDoS amplified up to 50,000x (CVE-2018-1000115); remove -U or use -U 0");
+            }
+            if ((long) maxItemSize > memoryLimitBytes / 2) {
+                throw new SettingsException("-I/--max-item-size", "cannot be more than half of -m/--memory-limit;"
+                        + " raise -m or lower -I");
+            }
+            boolean beyondLoopback = false;
+            for (String address : listen) {
+                if (!isLoopback(address)) {
+                    beyondLoopback = true;
+                }
+            }
+            if (beyondLoopback && allow.isEmpty() && allowFile == null) {
+                throw new SettingsException("-l/--listen", "listening on " + String.join(",", listen)
+                        + " beyond loopback needs --allow CIDR (the networks that may connect), or --allow-file");
+            }
+            for (Cidr rule : allow) {
+                if (rule.isEverything()) {
+                    warnings.add("--allow " + rule + " admits every source address: prefer the networks of your clients");
+                }
+            }
+            return new Settings(this, warnings);
+        }
+
+        private static List<Cidr> parseCidrs(String flag, String cidrs) {
+            List<Cidr> out = new ArrayList<>();
+            for (String part : cidrs.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(Cidr.parse(flag, part));
+                }
+            }
+            if (out.isEmpty()) {
+                throw new SettingsException(flag, "needs at least one CIDR, for example 10.0.0.0/8");
+            }
+            return out;
+        }
+    }
+
+    /** Whether a listen address can only be reached from this host. */
+    public static boolean isLoopback(String address) {
+        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        if (a.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            return InetAddress.getByName(a).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new SettingsException("-l/--listen", "cannot resolve '" + address + "'");
+        }
+    }
+}

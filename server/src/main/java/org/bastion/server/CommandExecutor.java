@@ -1,0 +1,134 @@
+package org.bastion.server;
+
+import org.bastion.config.Settings;
+
+/**
+ * The one command execution path every protocol calls: it applies per-command policy, counts statistics and runs the
+ * store operation. Protocol handlers only parse and format.
+ */
+final class CommandExecutor {
+    /** The reply a read-only source gets for any command that would change data or expiry. */
+    static final String ACCESS_DENIED = "access denied";
+
+    final Store store;
+    final Stats stats;
+    final Settings settings;
+    final ServerControl control;
+
+    CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control) {
+        this.store = store;
+        this.stats = stats;
+        this.settings = settings;
+        this.control = control;
+    }
+
+    /** Whether this session may run a command that changes data or expiry. */
+    boolean mayWrite(Session session) {
+        return !session.readOnly;
+    }
+
+    /** get/gets: one key of a retrieval. */
+    Item get(Key key) {
+        stats.cmdGet.increment();
+        Item item = store.get(key);
+        if (item == null) {
+            stats.getMisses.increment();
+        } else {
+            stats.getHits.increment();
+        }
+        return item;
+    }
+
+    /** gat/gats: one key, fetched and given a new expiry. */
+    Item getAndTouch(Key key, long exptime) {
+        stats.cmdGet.increment();
+        stats.cmdTouch.increment();
+        Item item = store.touch(key, store.deadline(exptime));
+        if (item == null) {
+            stats.getMisses.increment();
+            stats.touchMisses.increment();
+        } else {
+            stats.getHits.increment();
+            stats.touchHits.increment();
+        }
+        return item;
+    }
+
+    /** set/add/replace/append/prepend/cas. */
+    Store.StoreResult store(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas) {
+        stats.cmdSet.increment();
+        Store.StoreResult result = store.store(mode, key, flags, store.deadline(exptime), value, cas);
+        if (result == Store.StoreResult.NO_MEMORY) {
+            stats.storeNoMemory.increment();
+        }
+        if (mode == Store.Mode.CAS) {
+            switch (result) {
+                case STORED -> stats.casHits.increment();
+                case EXISTS -> stats.casBadval.increment();
+                case NOT_FOUND -> stats.casMisses.increment();
+                default -> { }
+            }
+        }
+        return result;
+    }
+
+    /** A value over {@code -I}: refused, and for set the old value goes too, as memcached does. */
+    void rejectTooLarge(Store.Mode mode, Key key) {
+        stats.cmdSet.increment();
+        stats.storeTooLarge.increment();
+        if (mode == Store.Mode.SET && key != null) {
+            store.remove(key);
+        }
+    }
+
+    boolean delete(Key key) {
+        boolean deleted = store.delete(key);
+        if (deleted) {
+            stats.deleteHits.increment();
+        } else {
+            stats.deleteMisses.increment();
+        }
+        return deleted;
+    }
+
+    Store.DeltaResult delta(Key key, boolean incr, long delta) {
+        Store.DeltaResult result = store.delta(key, incr, delta);
+        boolean hit = result.kind() == Store.DeltaResult.Kind.OK;
+        boolean miss = result.kind() == Store.DeltaResult.Kind.NOT_FOUND;
+        if (incr) {
+            if (hit) {
+                stats.incrHits.increment();
+            } else if (miss) {
+                stats.incrMisses.increment();
+            }
+        } else {
+            if (hit) {
+                stats.decrHits.increment();
+            } else if (miss) {
+                stats.decrMisses.increment();
+            }
+        }
+        return result;
+    }
+
+    boolean touch(Key key, long exptime) {
+        stats.cmdTouch.increment();
+        boolean touched = store.touch(key, store.deadline(exptime)) != null;
+        if (touched) {
+            stats.touchHits.increment();
+        } else {
+            stats.touchMisses.increment();
+        }
+        return touched;
+    }
+
+    /** flush_all; false when {@code -F} forbids it. */
+    boolean flushAll(long delaySeconds) {
+        stats.cmdFlush.increment();
+        if (settings.flushAllDisabled()) {
+            return false;
+        }
+        store.flushAll(delaySeconds);
+        return true;
+    }
+}

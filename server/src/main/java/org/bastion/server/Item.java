@@ -1,0 +1,42 @@
+package org.bastion.server;
+
+/**
+ * One stored value. Immutable apart from access bookkeeping: every mutation stores a new Item, so the weight Caffeine
+ * recorded at write time stays exact.
+ */
+final class Item {
+    /** {@link #expiresAt} for an item that never expires. */
+    static final long NEVER = 0;
+    /** {@link #expiresAt} for an item that was already expired when written. */
+    static final long EXPIRED = 1;
+
+    final byte[] value;
+    final int flags;
+    final long cas;
+    /** Clock nanos at which the item stops being visible, or {@link #NEVER}. */
+    final long expiresAt;
+    /** Clock nanos when written: flush_all with a delay invalidates items written before its cut-off. */
+    final long storedAt;
+    /** Clock nanos of the last read; racy by design (a hint for meta's {@code l} flag). */
+    long lastAccess;
+    /** Whether the item has been read since it was written (meta's {@code h} flag). */
+    boolean fetched;
+
+    Item(byte[] value, int flags, long cas, long expiresAt, long storedAt) {
+        this.value = value;
+        this.flags = flags;
+        this.cas = cas;
+        this.expiresAt = expiresAt;
+        this.storedAt = storedAt;
+        this.lastAccess = storedAt;
+    }
+
+    boolean isExpired(long now) {
+        return expiresAt != NEVER && now >= expiresAt;
+    }
+
+    /** Unsigned 32-bit client flags as a decimal number. */
+    long flagsUnsigned() {
+        return flags & 0xFFFF_FFFFL;
+    }
+}

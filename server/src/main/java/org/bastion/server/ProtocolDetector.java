@@ -1,0 +1,44 @@
+package org.bastion.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import org.bastion.config.Protocol;
+
+/**
+ * memcached's {@code -B auto}: the first byte of a connection decides its protocol (0x80 is a binary request, anything
+ * else text and meta), then this handler replaces itself with that protocol's handlers.
+ */
+final class ProtocolDetector extends ByteToMessageDecoder {
+    static final int BINARY_REQUEST_MAGIC = 0x80;
+
+    private final CommandExecutor exec;
+    private final Session session;
+    private final Protocol protocol;
+
+    ProtocolDetector(CommandExecutor exec, Session session, Protocol protocol) {
+        this.exec = exec;
+        this.session = session;
+        this.protocol = protocol;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!in.isReadable()) {
+            return;
+        }
+        boolean binary = switch (protocol) {
+            case BINARY -> true;
+            case ASCII -> false;
+            case AUTO -> in.getUnsignedByte(in.readerIndex()) == BINARY_REQUEST_MAGIC;
+        };
+        if (binary) {
+            BinaryProtocol.install(ctx.pipeline(), ctx.name(), exec, session);
+        } else {
+            ctx.pipeline().addAfter(ctx.name(), "text", new TextProtocolHandler(exec, session));
+        }
+        // Removing this decoder hands the bytes it holds to the handler just installed.
+        ctx.pipeline().remove(this);
+    }
+}

@@ -1,0 +1,196 @@
+package org.bastion.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bastion.config.Settings;
+
+/**
+ * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
+ * servers in one JVM share nothing. Internal: users start servers through {@code org.bastion.Bastion} or the CLI.
+ */
+public final class Server implements AutoCloseable {
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private final Settings settings;
+    private final Stats stats = new Stats();
+    private final Store store;
+    private final CommandExecutor exec;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile int verbosity;
+    private volatile boolean closed;
+    private int port;
+
+    private Server(Settings settings, Clock clock) {
+        this.settings = settings;
+        this.verbosity = settings.verbosity();
+        this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
+        this.exec = new CommandExecutor(store, stats, settings, new Control());
+        int id = IDS.incrementAndGet();
+        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bastion-" + id + "-accept"), io);
+        this.workers = new MultiThreadIoEventLoopGroup(settings.threads(),
+                new DefaultThreadFactory("bastion-" + id + "-worker"), io);
+    }
+
+    /** Binds every listen address and returns once the server accepts connections. */
+    public static Server start(Settings settings) {
+        return start(settings, Clock.system());
+    }
+
+    /** As {@link #start(Settings)} with a clock of the caller's choosing (tests). */
+    public static Server start(Settings settings, Clock clock) {
+        Server server = new Server(settings, clock);
+        try {
+            server.bind();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind() {
+        Class<? extends ServerChannel> channelType =
+                Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ConnectionGate gate = new ConnectionGate(exec,
+                session -> new ProtocolDetector(exec, session, settings.protocol()));
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Off until the gate admits the connection: a refused client is never read.
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("gate", gate);
+                    }
+                });
+        int bindPort = settings.port();
+        for (String address : settings.listen()) {
+            String host = address.startsWith("[") && address.endsWith("]")
+                    ? address.substring(1, address.length() - 1) : address;
+            Channel ch;
+            try {
+                ch = bootstrap.bind(new InetSocketAddress(host, bindPort)).sync().channel();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while binding " + address, e);
+            } catch (Exception e) {
+                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + bindPort
+                        + ": " + e.getMessage() + " (is another server using it? choose another -p/--port)", e);
+            }
+            listeners.add(ch);
+            // With port 0, every further address listens on the port the first one was given.
+            bindPort = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        port = bindPort;
+    }
+
+    /** The bound TCP port. */
+    public int port() {
+        return port;
+    }
+
+    /** The bound socket addresses. */
+    public List<InetSocketAddress> addresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Channel ch : listeners) {
+            out.add((InetSocketAddress) ch.localAddress());
+        }
+        return out;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Whether the native epoll transport is in use. */
+    public static boolean nativeTransport() {
+        return Epoll.isAvailable();
+    }
+
+    /** Drops every item (as {@code flush_all}). */
+    public void flushAll() {
+        store.flushAll(0);
+    }
+
+    /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /** Stops accepting, lets in-flight replies go out, closes every connection and ends every thread. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                terminated.join();
+                return;
+            }
+            closed = true;
+        }
+        try {
+            for (Channel ch : listeners) {
+                ch.close().syncUninterruptibly();
+            }
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        } finally {
+            terminated.complete(null);
+        }
+    }
+
+    private final class Control implements ServerControl {
+        @Override
+        public void shutdown() {
+            // Not on the event loop: closing waits for the loops to end.
+            Thread t = new Thread(Server.this::close, "bastion-shutdown");
+            t.start();
+        }
+
+        @Override
+        public void verbosity(int level) {
+            verbosity = level;
+        }
+
+        @Override
+        public int verbosity() {
+            return verbosity;
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public int threads() {
+            return settings.threads();
+        }
+    }
+}

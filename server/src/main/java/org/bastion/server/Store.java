@@ -1,0 +1,353 @@
+package org.bastion.server;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The item store: Caffeine bounded by weight (key + value + a measured per-entry overhead), with memcached's expiry,
+ * CAS and flush rules. Every operation is atomic per key and safe to call from any event loop.
+ */
+final class Store {
+    /**
+     * Heap bytes per entry beyond key and value bytes: Caffeine's node, the map's node and table slot, the Key and
+     * Item objects and two array headers (64-bit JVM, compressed oops). Measured by {@code StoreFootprintBenchmark}.
+     */
+    static final int ENTRY_OVERHEAD = 200;
+    /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
+    static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
+    /**
+     * Caffeine drops entries this long after they expire. Until then the store sees them itself, so a read of an
+     * expired item is counted in {@code get_expired} as memcached does.
+     */
+    private static final long EXPIRY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** Outcome of a storage command. */
+    enum StoreResult { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY }
+
+    /** How a storage command treats the current item. */
+    enum Mode { SET, ADD, REPLACE, APPEND, PREPEND, CAS }
+
+    private final Cache<Key, Item> cache;
+    private final Policy.Eviction<Key, Item> eviction;
+    private final Clock clock;
+    private final Stats stats;
+    private final long limitBytes;
+    private final boolean evictionsDisabled;
+    private final AtomicLong casCounter = new AtomicLong();
+    /** Items with a CAS at or below this were flushed by an immediate flush_all. */
+    private volatile long flushedCas = 0;
+    /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
+    private volatile long flushDeadline = 0;
+
+    Store(long limitBytes, boolean evictionsDisabled, Clock clock, Stats stats) {
+        this.clock = clock;
+        this.stats = stats;
+        this.limitBytes = limitBytes;
+        this.evictionsDisabled = evictionsDisabled;
+        this.cache = Caffeine.newBuilder()
+                // With -M nothing may be evicted: writes that would not fit are refused in write() instead.
+                .maximumWeight(evictionsDisabled ? Long.MAX_VALUE : limitBytes)
+                .weigher((Key k, Item v) -> weigh(k, v.value.length))
+                .expireAfter(new ItemExpiry())
+                .ticker(clock::nanoTime)
+                // Maintenance on the calling event loop: no pool threads that would outlive an embedded server.
+                .executor(Runnable::run)
+                .evictionListener((Key k, Item v, RemovalCause cause) -> {
+                    if (cause == RemovalCause.SIZE) {
+                        stats.evictions.increment();
+                        if (v != null && !v.fetched) {
+                            stats.evictedUnfetched.increment();
+                        }
+                    }
+                })
+                .build();
+        this.eviction = cache.policy().eviction().orElseThrow();
+    }
+
+    static int weigh(Key key, int valueLength) {
+        return key.length() + valueLength + ENTRY_OVERHEAD;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Converts memcached's exptime (0, relative seconds, absolute Unix time, or negative) to an Item deadline. */
+    long deadline(long exptime) {
+        if (exptime == 0) {
+            return Item.NEVER;
+        }
+        if (exptime < 0) {
+            return Item.EXPIRED;
+        }
+        long now = clock.nanoTime();
+        if (exptime <= MAX_RELATIVE_EXPTIME) {
+            return now + TimeUnit.SECONDS.toNanos(exptime);
+        }
+        long untilMillis = exptime * 1000 - clock.wallMillis();
+        return untilMillis <= 0 ? Item.EXPIRED : now + TimeUnit.MILLISECONDS.toNanos(untilMillis);
+    }
+
+    /** The live item under the key, or null; marks it fetched. */
+    Item get(Key key) {
+        Item item = cache.getIfPresent(key);
+        if (item == null) {
+            return null;
+        }
+        long now = clock.nanoTime();
+        if (!isLive(item, now, true)) {
+            cache.asMap().remove(key, item);
+            return null;
+        }
+        item.lastAccess = now;
+        item.fetched = true;
+        return item;
+    }
+
+    /** Like {@link #get} but without touching access bookkeeping (meta's {@code u} flag, dumps). */
+    Item peek(Key key) {
+        Item item = cache.getIfPresent(key);
+        return item != null && isLive(item, clock.nanoTime(), false) ? item : null;
+    }
+
+    /** gat/touch: gives the live item a new deadline and returns the updated item, or null. */
+    Item touch(Key key, long deadline) {
+        Item[] out = new Item[1];
+        cache.asMap().compute(key, (k, old) -> {
+            if (old == null || !isLive(old, clock.nanoTime(), true)) {
+                return null;
+            }
+            Item updated = new Item(old.value, old.flags, old.cas, deadline, old.storedAt);
+            updated.fetched = true;
+            updated.lastAccess = clock.nanoTime();
+            out[0] = updated;
+            return updated.expiresAt == Item.EXPIRED ? null : updated;
+        });
+        return out[0];
+    }
+
+    /** A storage command. {@code casUnique} is only read in {@link Mode#CAS}. */
+    StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
+        return write(mode, key, flags, deadline, value, casUnique, 0).result;
+    }
+
+    /** Result of a write: the outcome and, when stored, the new item. */
+    record WriteResult(StoreResult result, Item item) {
+    }
+
+    /**
+     * The general write behind every storage command. {@code newCas} forces the stored CAS (meta's {@code E}); 0 takes
+     * the next one from the counter.
+     */
+    WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas) {
+        if (evictionsDisabled) {
+            long needed = weigh(key, value.length);
+            if (eviction.weightedSize().orElse(0) + needed > limitBytes) {
+                return new WriteResult(StoreResult.NO_MEMORY, null);
+            }
+        }
+        StoreResult[] result = new StoreResult[1];
+        Item[] stored = new Item[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            Item current = old != null && isLive(old, now, false) ? old : null;
+            Item next;
+            switch (mode) {
+                case ADD:
+                    if (current != null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas);
+                    break;
+                case REPLACE:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas);
+                    break;
+                case APPEND:
+                case PREPEND:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    byte[] joined = mode == Mode.APPEND ? concat(current.value, value) : concat(value, current.value);
+                    next = newItem(joined, current.flags, current.expiresAt, now, newCas);
+                    break;
+                case CAS:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_FOUND;
+                        return old;
+                    }
+                    if (current.cas != casUnique) {
+                        result[0] = StoreResult.EXISTS;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas);
+                    break;
+                default:
+                    next = newItem(value, flags, deadline, now, newCas);
+                    break;
+            }
+            result[0] = StoreResult.STORED;
+            stored[0] = next;
+            stats.totalItems.increment();
+            // An item already expired at write time is never visible: dropping it frees the space at once.
+            return next.expiresAt == Item.EXPIRED ? null : next;
+        });
+        return new WriteResult(result[0], stored[0]);
+    }
+
+    /** Removes the live item; false when there was none. */
+    boolean delete(Key key) {
+        boolean[] deleted = new boolean[1];
+        cache.asMap().computeIfPresent(key, (k, old) -> {
+            deleted[0] = isLive(old, clock.nanoTime(), false);
+            return null;
+        });
+        return deleted[0];
+    }
+
+    /** Removes whatever is under the key, live or not (a failed set drops the old value, as memcached does). */
+    void remove(Key key) {
+        cache.invalidate(key);
+    }
+
+    /** Outcome of incr/decr. */
+    record DeltaResult(Kind kind, long value, Item item) {
+        enum Kind { OK, NOT_FOUND, NON_NUMERIC }
+    }
+
+    /** incr (wraps at 2^64) or decr (stops at 0) on a decimal value, as memcached does. */
+    DeltaResult delta(Key key, boolean incr, long delta) {
+        DeltaResult[] out = new DeltaResult[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            if (old == null || !isLive(old, now, false)) {
+                out[0] = new DeltaResult(DeltaResult.Kind.NOT_FOUND, 0, null);
+                return old == null ? null : (old.isExpired(now) ? null : old);
+            }
+            long[] parsed = new long[1];
+            if (!Numbers.parseCounter(old.value, parsed)) {
+                out[0] = new DeltaResult(DeltaResult.Kind.NON_NUMERIC, 0, null);
+                return old;
+            }
+            long current = parsed[0];
+            // incr wraps modulo 2^64 (two's complement addition); decr clamps at zero, comparing unsigned.
+            long next = incr ? current + delta : (Long.compareUnsigned(delta, current) > 0 ? 0 : current - delta);
+            byte[] digits = Numbers.unsignedBytes(next);
+            byte[] stored;
+            if (digits.length < old.value.length) {
+                // memcached rewrites in place and pads with spaces when the number got shorter.
+                stored = new byte[old.value.length];
+                System.arraycopy(digits, 0, stored, 0, digits.length);
+                java.util.Arrays.fill(stored, digits.length, stored.length, (byte) ' ');
+            } else {
+                stored = digits;
+            }
+            Item item = new Item(stored, old.flags, casCounter.incrementAndGet(), old.expiresAt, now);
+            item.fetched = old.fetched;
+            out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item);
+            return item;
+        });
+        return out[0];
+    }
+
+    /**
+     * flush_all: items written before the cut-off become invisible; nothing is walked. The cut-off is now, or an
+     * exptime-style delay (relative seconds, or an absolute Unix time beyond 30 days).
+     */
+    void flushAll(long exptime) {
+        long deadline = exptime <= 0 ? Item.EXPIRED : deadline(exptime);
+        if (deadline == Item.EXPIRED) {
+            flushedCas = casCounter.get();
+            flushDeadline = 0;
+        } else {
+            flushDeadline = deadline;
+        }
+    }
+
+    /** Next CAS unique, for callers that build items themselves. */
+    long nextCas() {
+        return casCounter.incrementAndGet();
+    }
+
+    long itemCount() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /** Bytes counted against the limit: keys, values and per-entry overhead. */
+    long weightedBytes() {
+        return eviction.weightedSize().orElse(0);
+    }
+
+    long limitBytes() {
+        return limitBytes;
+    }
+
+    private Item newItem(byte[] value, int flags, long deadline, long now, long newCas) {
+        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now);
+    }
+
+    private boolean isLive(Item item, long now, boolean count) {
+        if (item.isExpired(now)) {
+            if (count) {
+                stats.getExpired.increment();
+                if (!item.fetched) {
+                    stats.expiredUnfetched.increment();
+                }
+            }
+            return false;
+        }
+        if (item.cas <= flushedCas) {
+            if (count) {
+                stats.getFlushed.increment();
+            }
+            return false;
+        }
+        long deadline = flushDeadline;
+        if (deadline != 0 && now >= deadline && item.storedAt < deadline) {
+            if (count) {
+                stats.getFlushed.increment();
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Deadlines come from the item; Caffeine keeps an expired item a little longer so the store can count it. */
+    private static final class ItemExpiry implements Expiry<Key, Item> {
+        @Override
+        public long expireAfterCreate(Key key, Item item, long currentTime) {
+            if (item.expiresAt == Item.NEVER) {
+                return Long.MAX_VALUE;
+            }
+            return Math.max(0, item.expiresAt - currentTime) + EXPIRY_GRACE_NANOS;
+        }
+
+        @Override
+        public long expireAfterUpdate(Key key, Item item, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, item, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(Key key, Item item, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

@@ -50,6 +50,16 @@ public final class Bastion implements AutoCloseable {
         server.flushAll();
     }
 
+    /**
+     * Re-reads the {@code --allow-file} (what SIGHUP does for the CLI). Open connections stay open; new ones meet the
+     * new rules. A file that cannot be read or parsed keeps the old rules and is logged.
+     *
+     * @return true when the new rules are in effect
+     */
+    public boolean reloadAllowFile() {
+        return server.reloadAllowFile();
+    }
+
     /** Blocks until the server stops (by {@link #close()}, or a {@code shutdown} command when enabled). */
     public void awaitTermination() {
         server.terminated().join();
@@ -118,6 +128,12 @@ public final class Bastion implements AutoCloseable {
         /** Networks allowed to connect (CIDR, comma-separated); may be called repeatedly. */
         public Builder allow(String cidrs) {
             s().allow(cidrs);
+            return this;
+        }
+
+        /** A file of allowed networks, one CIDR per line ({@code #} comments), re-read by {@link #reloadAllowFile()}. */
+        public Builder allowFile(java.nio.file.Path file) {
+            s().allowFile(file);
             return this;
         }
 

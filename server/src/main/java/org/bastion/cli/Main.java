@@ -61,6 +61,7 @@ public final class Main {
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bastion-signal"));
+        HangupReload.install(server, err);
         server.awaitTermination();
         return 0;
     }

@@ -14,6 +14,8 @@ final class CommandExecutor {
     final Stats stats;
     final Settings settings;
     final ServerControl control;
+    /** Security events from every protocol and the gate, rate-limited per source. */
+    final SecurityLog securityLog = new SecurityLog();
 
     CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control) {
         this.store = store;
@@ -24,7 +26,12 @@ final class CommandExecutor {
 
     /** Whether this session may run a command that changes data or expiry. */
     boolean mayWrite(Session session) {
-        return !session.readOnly;
+        if (!session.readOnly) {
+            return true;
+        }
+        securityLog.event(SecurityLog.Kind.READ_ONLY_VIOLATION, session.sourceAddress(),
+                "write refused: source is in --read-only-from");
+        return false;
     }
 
     /** get/gets: one key of a retrieval. */

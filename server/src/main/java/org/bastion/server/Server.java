@@ -34,6 +34,7 @@ public final class Server implements AutoCloseable {
     private final Stats stats = new Stats();
     private final Store store;
     private final CommandExecutor exec;
+    private final SourcePolicy sourcePolicy;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final List<Channel> listeners = new ArrayList<>();
@@ -44,6 +45,8 @@ public final class Server implements AutoCloseable {
 
     private Server(Settings settings, Clock clock) {
         this.settings = settings;
+        // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
+        this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
         this.exec = new CommandExecutor(store, stats, settings, new Control());
@@ -74,7 +77,9 @@ public final class Server implements AutoCloseable {
     private void bind() {
         Class<? extends ServerChannel> channelType =
                 Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        ConnectionGate gate = new ConnectionGate(exec,
+        ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
+                stats.currConnections);
+        ConnectionGate gate = new ConnectionGate(exec, sourcePolicy, limits,
                 session -> new ProtocolDetector(exec, session, settings.protocol()));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
@@ -137,6 +142,16 @@ public final class Server implements AutoCloseable {
     /** Drops every item (as {@code flush_all}). */
     public void flushAll() {
         store.flushAll(0);
+    }
+
+    /**
+     * Re-reads {@code --allow-file} (what SIGHUP does). Open connections stay open; new ones meet the new rules. A bad
+     * file keeps the old rules and is logged as an error.
+     *
+     * @return true when the new rules are in effect
+     */
+    public boolean reloadAllowFile() {
+        return sourcePolicy.reloadAllowFile();
     }
 
     /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */

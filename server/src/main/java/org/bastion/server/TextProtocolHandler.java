@@ -12,7 +12,7 @@ import java.util.List;
  * commands exactly {@code <bytes>+2} bytes of data. Commands run as soon as they are complete; replies collect in a
  * {@link ReplyBuffer} and go out with one flush per read batch, in request order.
  */
-final class TextProtocolHandler extends ByteToMessageDecoder {
+final class TextProtocolHandler extends ByteToMessageDecoder implements RequestProgress {
     /** A command line longer than this with no newline closes the connection, as in memcached. */
     static final int MAX_LINE = 2048;
     /** The longest {@code get}/{@code gets} line accepted (memcached's are unbounded); longer ones close the connection. */
@@ -45,6 +45,8 @@ final class TextProtocolHandler extends ByteToMessageDecoder {
     /** Bytes of an oversized value still to discard. */
     private long swallow;
     private boolean closing;
+    /** Requests finished so far, for the request timeout's notion of progress. */
+    private long completed;
 
     TextProtocolHandler(CommandExecutor exec, Session session) {
         this.exec = exec;
@@ -79,8 +81,15 @@ final class TextProtocolHandler extends ByteToMessageDecoder {
     }
 
     /** Whether part of a command or value has arrived and the rest has not (for the request timeout). */
-    boolean hasPartialRequest() {
-        return pending || swallow > 0 || (internalBuffer() != null && internalBuffer().isReadable());
+    @Override
+    public boolean hasPartialRequest() {
+        return pending || pendingMeta != null || swallow > 0
+                || (internalBuffer() != null && internalBuffer().isReadable());
+    }
+
+    @Override
+    public long completedRequests() {
+        return completed;
     }
 
     @Override
@@ -96,12 +105,15 @@ final class TextProtocolHandler extends ByteToMessageDecoder {
                 if (!completeData(in)) {
                     return;
                 }
+                completed++;
                 continue;
             }
             int start = in.readerIndex();
             int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
             if (lf < 0) {
                 if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
+                    exec.securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(),
+                            "closed: " + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
                     close(ctx);
                 }
                 return;
@@ -118,6 +130,7 @@ final class TextProtocolHandler extends ByteToMessageDecoder {
             in.readerIndex(lf + 1);
             session.lastCommandNanos = System.nanoTime();
             processLine(ctx, len);
+            completed++;
         }
         if (closing) {
             in.skipBytes(in.readableBytes());
@@ -363,9 +376,14 @@ final class TextProtocolHandler extends ByteToMessageDecoder {
         }
         Key key = key(1);
         if (length[0] > exec.settings.maxItemSize()) {
+            swallow = length[0] + 2;
+            // A read-only source must not reach rejectTooLarge: for set it deletes the old value.
+            if (!exec.mayWrite(session)) {
+                send(Replies.ACCESS_DENIED, noreply);
+                return;
+            }
             send(Replies.TOO_LARGE, noreply);
             exec.rejectTooLarge(mode, key);
-            swallow = length[0] + 2;
             return;
         }
         pending = true;

@@ -2,6 +2,7 @@ package org.bastion.cli;
 
 import org.bastion.Bastion;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** SIGHUP re-reads {@code --allow-file}, as daemons re-read their configuration; open connections are kept. */
 final class HangupReload {
@@ -19,12 +20,18 @@ final class HangupReload {
         }
         try {
             // sun.misc.Signal (module jdk.unsupported) is the JDK's only way to handle a signal; it is supported API.
-            Signal.handle(new Signal("HUP"), signal -> {
+            SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
                 boolean ok = server.reloadAllowFile();
                 err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous rules; could not load ")
                         + server.settings().allowFile());
                 err.flush();
             });
+            if (previous == SignalHandler.SIG_IGN) {
+                // The JVM leaves a signal that was ignored at start (nohup) ignored, and our handler is not called.
+                err.println("bastion: warning: SIGHUP is ignored in this process (started under nohup?); --allow-file"
+                        + " is read only at start: start without nohup to reload it with SIGHUP");
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.println("bastion: warning: SIGHUP cannot be handled here (" + e.getMessage()

@@ -163,7 +163,7 @@ public final class Settings {
         line(s, "max_item_size", maxItemSize);
         line(s, "evictions", evictionsDisabled ? "off" : "on");
         line(s, "protocol", protocol.name().toLowerCase(Locale.ROOT));
-        line(s, "allow", allow.isEmpty() ? "(loopback only)" : join(allow));
+        line(s, "allow", !allow.isEmpty() ? join(allow) : allowFile == null ? "(loopback only)" : "(only allow_file)");
         if (allowFile != null) {
             line(s, "allow_file", allowFile);
         }

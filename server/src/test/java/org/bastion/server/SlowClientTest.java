@@ -43,6 +43,7 @@ class SlowClientTest {
             long start = System.nanoTime();
             assertTrue(dripUntilClosed(slow, "abcdefghij", 200, 15_000), "slow-drip value was never closed");
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.println("slow-drip value closed " + took + " ms after its first byte");
             assertTrue(took >= 900, "closed before the timeout: " + took + " ms");
             assertEquals(null, other.get("k"));
         }

@@ -123,6 +123,20 @@ class SourceAccessTest {
     }
 
     @Test
+    void embeddedApiTakesAnAllowFileAndReloadsIt() throws Exception {
+        Path file = dir.resolve("allow.txt");
+        Files.writeString(file, "127.0.0.1\n");
+        try (org.bastion.Bastion server = org.bastion.Bastion.builder().allowFile(file).start()) {
+            assertDenied(server.port());
+            Files.writeString(file, "127.0.0.1\n127.0.0.2\n");
+            assertTrue(server.reloadAllowFile());
+            try (PolicyClient other = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+                assertTrue(other.call("version\r\n").startsWith("VERSION "));
+            }
+        }
+    }
+
+    @Test
     void badAllowFileStopsTheStartNamingTheFlagAndLine() throws Exception {
         Path file = dir.resolve("allow.txt");
         Files.writeString(file, "10.0.0.0/8\n10.1.2.3/99\n");

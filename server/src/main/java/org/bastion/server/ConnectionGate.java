@@ -66,7 +66,7 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         int idle = exec.settings.idleTimeoutSeconds();
         int request = exec.settings.requestTimeoutSeconds();
         if (TimeoutHandler.needed(idle, request)) {
-            ctx.pipeline().addLast("timeouts", new TimeoutHandler(idle, request, exec.securityLog, session));
+            ctx.pipeline().addLast("timeouts", new TimeoutHandler(idle, request, exec.securityLog, stats, session));
         }
         ctx.pipeline().addLast("protocol", protocolStage.apply(session));
         ctx.pipeline().remove(this);

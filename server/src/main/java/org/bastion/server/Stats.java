@@ -16,6 +16,10 @@ final class Stats {
     final LongAdder totalConnections = new LongAdder();
     final LongAdder rejectedConnections = new LongAdder();
     final LongAdder deniedConnections = new LongAdder();
+    /** Closed by {@code -o idle_timeout} (memcached's name). */
+    final LongAdder idleKicks = new LongAdder();
+    /** Closed by {@code --request-timeout} with a request unfinished. */
+    final LongAdder requestTimeouts = new LongAdder();
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
 
@@ -53,7 +57,8 @@ final class Stats {
 
     /** {@code stats reset}: zeroes the counters memcached resets; gauges (connections, items) stay. */
     void reset() {
-        for (LongAdder a : new LongAdder[] {totalConnections, rejectedConnections, deniedConnections, bytesRead,
+        for (LongAdder a : new LongAdder[] {totalConnections, rejectedConnections, deniedConnections, idleKicks,
+                requestTimeouts, bytesRead,
                 bytesWritten, cmdGet, cmdSet, cmdFlush, cmdTouch, getHits, getMisses, getExpired, getFlushed,
                 deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits, casMisses, casBadval,
                 touchHits, touchMisses, cmdMeta, storeTooLarge, storeNoMemory, authCmds, authErrors, totalItems, evictions, expiredUnfetched,

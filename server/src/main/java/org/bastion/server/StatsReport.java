@@ -59,6 +59,8 @@ final class StatsReport {
         stat(out, "total_connections", s.totalConnections.sum());
         stat(out, "rejected_connections", s.rejectedConnections.sum());
         stat(out, "denied_connections", s.deniedConnections.sum());
+        stat(out, "idle_kicks", s.idleKicks.sum());
+        stat(out, "request_timeouts", s.requestTimeouts.sum());
         stat(out, "cmd_get", s.cmdGet.sum());
         stat(out, "cmd_set", s.cmdSet.sum());
         stat(out, "cmd_flush", s.cmdFlush.sum());

@@ -19,6 +19,7 @@ final class TimeoutHandler extends ChannelInboundHandlerAdapter {
     private final long idleNanos;
     private final long requestNanos;
     private final SecurityLog securityLog;
+    private final Stats stats;
     private final Session session;
 
     private long lastReadNanos;
@@ -28,10 +29,11 @@ final class TimeoutHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> tick;
 
     /** Either timeout may be 0 (off), but not both: then the handler is not installed at all. */
-    TimeoutHandler(int idleSeconds, int requestSeconds, SecurityLog securityLog, Session session) {
+    TimeoutHandler(int idleSeconds, int requestSeconds, SecurityLog securityLog, Stats stats, Session session) {
         this.idleNanos = TimeUnit.SECONDS.toNanos(idleSeconds);
         this.requestNanos = TimeUnit.SECONDS.toNanos(requestSeconds);
         this.securityLog = securityLog;
+        this.stats = stats;
         this.session = session;
     }
 
@@ -95,6 +97,7 @@ final class TimeoutHandler extends ChannelInboundHandlerAdapter {
         }
         long now = System.nanoTime();
         if (idleNanos > 0 && now - lastReadNanos >= idleNanos) {
+            stats.idleKicks.increment();
             securityLog.event(SecurityLog.Kind.IDLE_TIMEOUT, session.sourceAddress(),
                     "closed after " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + "s without a request (-o idle_timeout)");
             cancel();
@@ -104,6 +107,7 @@ final class TimeoutHandler extends ChannelInboundHandlerAdapter {
         if (requestNanos > 0 && requestStartNanos != 0 && now - requestStartNanos >= requestNanos) {
             RequestProgress p = progress(ctx);
             if (p != null && p.hasPartialRequest()) {
+                stats.requestTimeouts.increment();
                 securityLog.event(SecurityLog.Kind.REQUEST_TIMEOUT, session.sourceAddress(),
                         "closed with a request unfinished after " + TimeUnit.NANOSECONDS.toSeconds(requestNanos)
                                 + "s (--request-timeout)");

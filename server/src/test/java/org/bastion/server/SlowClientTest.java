@@ -46,6 +46,8 @@ class SlowClientTest {
             System.out.println("slow-drip value closed " + took + " ms after its first byte");
             assertTrue(took >= 900, "closed before the timeout: " + took + " ms");
             assertEquals(null, other.get("k"));
+            assertEquals(1, other.stat("request_timeouts"));
+            assertEquals(0, other.stat("idle_kicks"));
         }
     }
 
@@ -65,6 +67,7 @@ class SlowClientTest {
             quiet.readTimeoutMillis(3000);
             assertFalse(quiet.closedByPeer(), "a connection with no partial request was closed");
             assertEquals("x", quiet.get("k"));
+            assertEquals(0, quiet.stat("request_timeouts"));
         }
     }
 
@@ -103,6 +106,7 @@ class SlowClientTest {
             quiet.readTimeoutMillis(8000);
             assertTrue(quiet.closedByPeer(), "idle connection was not closed");
             assertTrue(active.call("version\r\n").startsWith("VERSION "));
+            assertEquals(1, active.stat("idle_kicks"));
         }
     }
 

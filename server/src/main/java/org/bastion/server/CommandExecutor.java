@@ -24,7 +24,11 @@ final class CommandExecutor {
         this.control = control;
     }
 
-    /** Whether this session may run a command that changes data or expiry. */
+    /**
+     * Whether this session may run a command that changes data or expiry: storage commands, cas, delete, incr/decr,
+     * touch, gat/gats, flush_all, shutdown, and their meta and binary forms. Every protocol asks here after parsing the
+     * command (and consuming its data block) and before changing anything; a refusal is logged.
+     */
     boolean mayWrite(Session session) {
         if (!session.readOnly) {
             return true;

@@ -2,7 +2,8 @@ package org.bastion.server;
 
 /**
  * What a protocol handler tells the {@link TimeoutHandler} about the request it is reading, so one timeout mechanism
- * serves every protocol.
+ * serves every protocol. Implement it on the protocol's pipeline handler (the timeout handler finds it in the
+ * pipeline); a protocol without it gets the idle timeout but not the request timeout.
  */
 interface RequestProgress {
     /** Whether part of a command or value has arrived and the rest has not. */

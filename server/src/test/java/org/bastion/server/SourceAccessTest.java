@@ -48,6 +48,19 @@ class SourceAccessTest {
     }
 
     @Test
+    void deniedClientThatSendsNothingSeesEndOfStreamAtOnce() throws Exception {
+        try (Server server = Server.start(PolicyServers.settings().allow("127.0.0.1/32").build());
+                java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(PolicyClient.OTHER_SOURCE, 0));
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(5000);
+            long start = System.nanoTime();
+            assertEquals(-1, s.getInputStream().read(), "a clean end of stream, with no byte before it");
+            assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+        }
+    }
+
+    @Test
     void withoutRulesEveryLoopbackSourceIsServed() throws Exception {
         // 127.0.0.2 is loopback (all of 127/8 is), so the default loopback-only policy serves it.
         try (Server server = Server.start(PolicyServers.settings().build());

@@ -60,6 +60,17 @@ class SlowClientTest {
     }
 
     @Test
+    void valueBeingSwallowedCountsAsUnfinished() throws Exception {
+        // A value over -I is answered at once and its bytes discarded as they come: still an unfinished request.
+        try (Server server = Server.start(PolicyServers.settings().maxItemSize(1024).requestTimeoutSeconds(1).build());
+                PolicyClient c = PolicyClient.connect(server.port())) {
+            assertEquals("SERVER_ERROR object too large for cache", c.call("set k 0 0 100000\r\n" + "x".repeat(100)));
+            c.readTimeoutMillis(8000);
+            assertTrue(c.closedByPeer(), "a swallowed value that never ends must time out");
+        }
+    }
+
+    @Test
     void idleConnectionWithNothingPendingIsNotClosedByTheRequestTimeout() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().requestTimeoutSeconds(1).build());
                 PolicyClient quiet = PolicyClient.connect(server.port())) {

@@ -1,15 +1,26 @@
 package org.bastion.server;
 
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheObjectAggregator;
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheServerCodec;
 
 /** memcached's binary protocol on Netty's binary memcache codec. */
 final class BinaryProtocol {
     private BinaryProtocol() {
     }
 
-    /** Installs the binary protocol handlers after the named handler. */
+    /**
+     * Installs the binary protocol handlers after the named handler, in this order: Netty's codec frames requests
+     * (header, extras and key whole, the value in chunks) and encodes responses; {@link BinaryValueLimit} answers
+     * values over {@code -I} without buffering them; Netty's aggregator joins the value chunks (its bound counts value
+     * bytes only, key and extras travel in the request itself, so {@code -I} is the exact bound); then
+     * {@link BinaryCommandHandler} executes.
+     */
     static void install(ChannelPipeline pipeline, String after, CommandExecutor exec, Session session) {
-        // Not yet supported: a binary client is disconnected rather than misread as text.
-        pipeline.channel().close();
+        int maxValue = exec.settings.maxItemSize();
+        pipeline.addAfter(after, "binary-codec", new BinaryMemcacheServerCodec());
+        pipeline.addAfter("binary-codec", "binary-value-limit", new BinaryValueLimit(maxValue));
+        pipeline.addAfter("binary-value-limit", "binary-aggregator", new BinaryMemcacheObjectAggregator(maxValue));
+        pipeline.addAfter("binary-aggregator", "binary", new BinaryCommandHandler(exec, session));
     }
 }

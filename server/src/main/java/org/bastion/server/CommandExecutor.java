@@ -67,8 +67,14 @@ final class CommandExecutor {
 
     /** set/add/replace/append/prepend/cas. */
     Store.StoreResult store(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas) {
+        return write(mode, key, flags, exptime, value, cas).result();
+    }
+
+    /** As {@link #store}, also returning the stored item (protocols that answer with the new CAS). */
+    Store.WriteResult write(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas) {
         stats.cmdSet.increment();
-        Store.StoreResult result = store.store(mode, key, flags, store.deadline(exptime), value, cas);
+        Store.WriteResult written = store.write(mode, key, flags, store.deadline(exptime), value, cas, 0);
+        Store.StoreResult result = written.result();
         if (result == Store.StoreResult.NO_MEMORY) {
             stats.storeNoMemory.increment();
         }
@@ -80,7 +86,7 @@ final class CommandExecutor {
                 default -> { }
             }
         }
-        return result;
+        return written;
     }
 
     /** A value over {@code -I}: refused, and for set the old value goes too, as memcached does. */
@@ -93,17 +99,50 @@ final class CommandExecutor {
     }
 
     boolean delete(Key key) {
-        boolean deleted = store.delete(key);
-        if (deleted) {
+        return delete(key, 0) == Store.DeleteResult.DELETED;
+    }
+
+    /** delete with an optional CAS compare (0: none). */
+    Store.DeleteResult delete(Key key, long expectedCas) {
+        Store.DeleteResult result = store.delete(key, expectedCas);
+        if (result == Store.DeleteResult.DELETED) {
             stats.deleteHits.increment();
-        } else {
+        } else if (result == Store.DeleteResult.NOT_FOUND) {
             stats.deleteMisses.increment();
         }
-        return deleted;
+        return result;
     }
 
     Store.DeltaResult delta(Key key, boolean incr, long delta) {
-        Store.DeltaResult result = store.delta(key, incr, delta);
+        return delta(key, incr, delta, 0);
+    }
+
+    /**
+     * incr/decr that, on a miss, creates the counter with {@code initial} (flags 0, the given exptime) as memcached's
+     * binary protocol does; {@code create} false answers the miss instead. The create is an add, so a racing writer
+     * wins and the caller gets NOT_STORED, as in memcached.
+     */
+    Store.DeltaResult deltaOrCreate(Key key, boolean incr, long delta, long expectedCas, long initial, boolean create,
+            long exptime) {
+        Store.DeltaResult result = delta(key, incr, delta, expectedCas);
+        if (result.kind() != Store.DeltaResult.Kind.NOT_FOUND || !create) {
+            return result;
+        }
+        Store.WriteResult written = store.write(Store.Mode.ADD, key, 0, store.deadline(exptime),
+                Numbers.unsignedBytes(initial), 0, 0);
+        return switch (written.result()) {
+            case STORED -> new Store.DeltaResult(Store.DeltaResult.Kind.OK, initial, written.item());
+            case NO_MEMORY -> {
+                stats.storeNoMemory.increment();
+                yield new Store.DeltaResult(Store.DeltaResult.Kind.NO_MEMORY, 0, null);
+            }
+            default -> new Store.DeltaResult(Store.DeltaResult.Kind.NOT_STORED, 0, null);
+        };
+    }
+
+    /** incr/decr with an optional CAS compare (0: none). */
+    Store.DeltaResult delta(Key key, boolean incr, long delta, long expectedCas) {
+        Store.DeltaResult result = store.delta(key, incr, delta, expectedCas);
         boolean hit = result.kind() == Store.DeltaResult.Kind.OK;
         boolean miss = result.kind() == Store.DeltaResult.Kind.NOT_FOUND;
         if (incr) {
@@ -123,9 +162,14 @@ final class CommandExecutor {
     }
 
     boolean touch(Key key, long exptime) {
+        return touchItem(key, exptime) != null;
+    }
+
+    /** touch, returning the touched item (or null) for protocols that answer with its flags and CAS. */
+    Item touchItem(Key key, long exptime) {
         stats.cmdTouch.increment();
-        boolean touched = store.touch(key, store.deadline(exptime)) != null;
-        if (touched) {
+        Item touched = store.touch(key, store.deadline(exptime));
+        if (touched != null) {
             stats.touchHits.increment();
         } else {
             stats.touchMisses.increment();

@@ -131,7 +131,10 @@ final class Store {
         return out[0];
     }
 
-    /** A storage command. {@code casUnique} is only read in {@link Mode#CAS}. */
+    /**
+     * A storage command. {@code casUnique} is read in {@link Mode#CAS}, and by append/prepend when non-zero (the binary
+     * protocol's CAS compare on append, as memcached does).
+     */
     StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
         return write(mode, key, flags, deadline, value, casUnique, 0).result;
     }
@@ -178,6 +181,10 @@ final class Store {
                         result[0] = StoreResult.NOT_STORED;
                         return old;
                     }
+                    if (casUnique != 0 && current.cas != casUnique) {
+                        result[0] = StoreResult.EXISTS;
+                        return old;
+                    }
                     byte[] joined = mode == Mode.APPEND ? concat(current.value, value) : concat(value, current.value);
                     next = newItem(joined, current.flags, current.expiresAt, now, newCas);
                     break;
@@ -207,12 +214,27 @@ final class Store {
 
     /** Removes the live item; false when there was none. */
     boolean delete(Key key) {
-        boolean[] deleted = new boolean[1];
+        return delete(key, 0) == DeleteResult.DELETED;
+    }
+
+    /** Outcome of a delete that may compare CAS. */
+    enum DeleteResult { DELETED, NOT_FOUND, EXISTS }
+
+    /** Removes the live item if {@code expectedCas} is 0 or matches its CAS. */
+    DeleteResult delete(Key key, long expectedCas) {
+        DeleteResult[] out = {DeleteResult.NOT_FOUND};
         cache.asMap().computeIfPresent(key, (k, old) -> {
-            deleted[0] = isLive(old, clock.nanoTime(), false);
+            if (!isLive(old, clock.nanoTime(), false)) {
+                return null;
+            }
+            if (expectedCas != 0 && old.cas != expectedCas) {
+                out[0] = DeleteResult.EXISTS;
+                return old;
+            }
+            out[0] = DeleteResult.DELETED;
             return null;
         });
-        return deleted[0];
+        return out[0];
     }
 
     /** Removes whatever is under the key, live or not (a failed set drops the old value, as memcached does). */
@@ -220,19 +242,31 @@ final class Store {
         cache.invalidate(key);
     }
 
-    /** Outcome of incr/decr. */
+    /**
+     * Outcome of incr/decr. The store itself gives OK, NOT_FOUND, NON_NUMERIC and EXISTS (CAS mismatch); NOT_STORED
+     * and NO_MEMORY come from creating a missing counter ({@link CommandExecutor#deltaOrCreate}).
+     */
     record DeltaResult(Kind kind, long value, Item item) {
-        enum Kind { OK, NOT_FOUND, NON_NUMERIC }
+        enum Kind { OK, NOT_FOUND, NON_NUMERIC, EXISTS, NOT_STORED, NO_MEMORY }
     }
 
     /** incr (wraps at 2^64) or decr (stops at 0) on a decimal value, as memcached does. */
     DeltaResult delta(Key key, boolean incr, long delta) {
+        return delta(key, incr, delta, 0);
+    }
+
+    /** As {@link #delta(Key, boolean, long)}, refused with EXISTS when {@code expectedCas} is not 0 and differs. */
+    DeltaResult delta(Key key, boolean incr, long delta, long expectedCas) {
         DeltaResult[] out = new DeltaResult[1];
         cache.asMap().compute(key, (k, old) -> {
             long now = clock.nanoTime();
             if (old == null || !isLive(old, now, false)) {
                 out[0] = new DeltaResult(DeltaResult.Kind.NOT_FOUND, 0, null);
                 return old == null ? null : (old.isExpired(now) ? null : old);
+            }
+            if (expectedCas != 0 && old.cas != expectedCas) {
+                out[0] = new DeltaResult(DeltaResult.Kind.EXISTS, 0, null);
+                return old;
             }
             long[] parsed = new long[1];
             if (!Numbers.parseCounter(old.value, parsed)) {

@@ -1,0 +1,142 @@
+package org.bastion;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bastion.ClientAdapters.Client;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Text and binary clients on one server at the same time see one store: one CAS sequence, one counter, one delete. */
+class MixedProtocolsTest {
+    private Bastion server;
+
+    @BeforeEach
+    void start() {
+        server = Bastion.builder().port(0).threads(2).start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Client text() {
+        return new ClientAdapters.Spy(server.address(), false);
+    }
+
+    private Client binary() {
+        return new ClientAdapters.Xmemcached(server.address(), true);
+    }
+
+    @Test
+    void writesThroughOneProtocolAreSeenThroughTheOther() throws Exception {
+        try (Client text = text(); Client binary = binary()) {
+            assertTrue(binary.set("k", "from-binary", 0));
+            assertEquals("from-binary", text.get("k"));
+            assertTrue(text.append("k", "+text"));
+            assertEquals("from-binary+text", binary.get("k"));
+
+            Long cas = text.gets("k");
+            assertNotNull(cas);
+            assertEquals(cas, binary.gets("k"), "one CAS sequence for both protocols");
+            assertTrue(binary.cas("k", "swapped", cas));
+            assertFalse(text.cas("k", "stale", cas));
+            assertEquals("swapped", text.get("k"));
+
+            assertTrue(text.delete("k"));
+            assertNull(binary.get("k"));
+            assertTrue(binary.add("k", "re-added"));
+            assertFalse(text.add("k", "no"));
+        }
+    }
+
+    @Test
+    void concurrentIncrementsFromBothProtocolsAreAllCounted() throws Exception {
+        int perThread = 300;
+        int threadsPerProtocol = 3;
+        try (Client setup = text()) {
+            assertTrue(setup.set("counter", "0", 0));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threadsPerProtocol * 3);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < threadsPerProtocol; t++) {
+                running.add(pool.submit(() -> increments(this::text, perThread)));
+                running.add(pool.submit(() -> increments(this::binary, perThread)));
+                running.add(pool.submit(() -> rawBinaryIncrements(perThread)));
+            }
+            for (Future<?> f : running) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long expected = (long) perThread * threadsPerProtocol * 3;
+        try (Client text = text(); Client binary = binary()) {
+            assertEquals(String.valueOf(expected), text.get("counter").trim());
+            assertEquals(String.valueOf(expected), binary.get("counter").trim());
+        }
+    }
+
+    private Void increments(java.util.function.Supplier<Client> connect, int n) throws Exception {
+        try (Client c = connect.get()) {
+            for (int i = 0; i < n; i++) {
+                c.incr("counter", 1);
+            }
+        }
+        return null;
+    }
+
+    /** Pipelined IncrementQ packets ended by a Noop, on a plain socket: quiet replies, one answer per batch. */
+    private Void rawBinaryIncrements(int n) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] extras = java.nio.ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(-1).array();
+            byte[] incrq = org.bastion.server.BinaryFramesAccess.request(0x15, "counter", extras);
+            byte[] noop = org.bastion.server.BinaryFramesAccess.request(0x0a, "", new byte[0]);
+            for (int i = 0; i < n; i++) {
+                out.write(incrq);
+            }
+            out.write(noop);
+            out.flush();
+            byte[] reply = in.readNBytes(24);
+            assertEquals(24, reply.length);
+            assertEquals((byte) 0x81, reply[0]);
+            assertEquals((byte) 0x0a, reply[1], "only the noop answers: every quiet increment succeeded");
+        }
+        return null;
+    }
+
+    @Test
+    void textAndBinaryOnTheSameServerAnswerTheirOwnProtocol() throws Exception {
+        try (Socket textSocket = new Socket("127.0.0.1", server.port());
+                Socket binarySocket = new Socket("127.0.0.1", server.port())) {
+            textSocket.setSoTimeout(10_000);
+            binarySocket.setSoTimeout(10_000);
+            textSocket.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
+            binarySocket.getOutputStream().write(org.bastion.server.BinaryFramesAccess.request(0x0b, "", new byte[0]));
+            assertEquals("VERSION 1.6.18\r\n",
+                    new String(textSocket.getInputStream().readNBytes(16), StandardCharsets.US_ASCII));
+            byte[] reply = binarySocket.getInputStream().readNBytes(30);
+            assertEquals((byte) 0x81, reply[0]);
+            assertEquals("1.6.18", new String(reply, 24, 6, StandardCharsets.US_ASCII));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.bastion;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.bastion.ClientAdapters.Client;
+import org.bastion.config.Protocol;
+import org.bastion.server.BinaryFramesAccess;
+import org.junit.jupiter.api.Test;
+
+/** {@code -B ascii} and {@code -B binary} over real sockets: the pinned protocol is spoken whatever the first byte. */
+class ProtocolPinningTest {
+
+    @Test
+    void binaryPinnedServesBinaryClientsAndDropsText() throws Exception {
+        try (Bastion server = Bastion.builder().port(0).protocol(Protocol.BINARY).start()) {
+            try (Client c = new ClientAdapters.Spy(server.address(), true)) {
+                assertTrue(c.set("k", "v", 0));
+                assertEquals("v", c.get("k"));
+            }
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(10_000);
+                int first;
+                try {
+                    s.getOutputStream().write("version\r\n".repeat(8000).getBytes(StandardCharsets.US_ASCII));
+                    first = s.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    // Closed with our bytes still unread, the server's kernel answers with a reset: closed too.
+                    first = -1;
+                }
+                assertEquals(-1, first, "no reply, connection closed");
+            }
+        }
+    }
+
+    @Test
+    void asciiPinnedReadsBinaryBytesAsText() throws Exception {
+        try (Bastion server = Bastion.builder().port(0).protocol(Protocol.ASCII).start()) {
+            try (Client c = new ClientAdapters.Spy(server.address(), false)) {
+                assertTrue(c.set("k", "v", 0));
+                assertEquals("v", c.get("k"));
+            }
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(10_000);
+                // A binary Noop: its opcode byte is '\n', so memcached -B ascii (and Bastion) answer the line ERROR.
+                s.getOutputStream().write(BinaryFramesAccess.request(0x0a, "", new byte[0]));
+                s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                String reply = new String(in.readNBytes(7), StandardCharsets.US_ASCII);
+                assertEquals("ERROR\r\n", reply);
+            }
+        }
+    }
+
+    @Test
+    void autoDetectsPerConnection() throws Exception {
+        try (Bastion server = Bastion.builder().port(0).start();
+                Client binary = new ClientAdapters.Spy(server.address(), true);
+                Client text = new ClientAdapters.Spy(server.address(), false)) {
+            assertTrue(binary.set("k", "v", 0));
+            assertEquals("v", text.get("k"));
+        }
+    }
+}

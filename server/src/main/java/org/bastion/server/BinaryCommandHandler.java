@@ -65,6 +65,9 @@ final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryM
     private final Session session;
     private ChannelHandlerContext ctx;
     private boolean closing;
+    /** Bytes that reached the connection, and bytes of requests that have been executed (header + declared body). */
+    private long receivedBytes;
+    private long executedBytes;
 
     // The request being executed.
     private FullBinaryMemcacheRequest req;
@@ -83,12 +86,26 @@ final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryM
         this.ctx = ctx;
     }
 
+    /** Called by {@link BinaryBytesIn} with every read, before framing. */
+    void received(int bytes) {
+        receivedBytes += bytes;
+        exec.stats.bytesRead.add(bytes);
+    }
+
+    /**
+     * Whether part of a request has arrived and the rest has not (for the request timeout): counted, not inspected,
+     * because Netty's decoder keeps partial headers to itself. The dropped tail of an oversized value counts too.
+     */
+    boolean hasPartialRequest() {
+        return receivedBytes != executedBytes;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullBinaryMemcacheRequest request) {
+        executedBytes += HEADER_LENGTH + Integer.toUnsignedLong(request.totalBodyLength());
         if (closing) {
             return;
         }
-        exec.stats.bytesRead.add(HEADER_LENGTH + Integer.toUnsignedLong(request.totalBodyLength()));
         session.lastCommandNanos = System.nanoTime();
         req = request;
         keyLength = request.keyLength() & 0xFFFF;

@@ -10,17 +10,19 @@ final class BinaryProtocol {
     }
 
     /**
-     * Installs the binary protocol handlers after the named handler, in this order: Netty's codec frames requests
-     * (header, extras and key whole, the value in chunks) and encodes responses; {@link BinaryValueLimit} answers
-     * values over {@code -I} without buffering them; Netty's aggregator joins the value chunks (its bound counts value
-     * bytes only, key and extras travel in the request itself, so {@code -I} is the exact bound); then
-     * {@link BinaryCommandHandler} executes.
+     * Installs the binary protocol handlers after the named handler, in this order: {@link BinaryBytesIn} counts raw
+     * bytes; Netty's codec frames requests (header, extras and key whole, the value in chunks) and encodes responses;
+     * {@link BinaryValueLimit} answers values over {@code -I} without buffering them; Netty's aggregator joins the
+     * value chunks (its bound counts value bytes only, key and extras travel in the request itself, so {@code -I} is
+     * the exact bound); then {@link BinaryCommandHandler} executes.
      */
     static void install(ChannelPipeline pipeline, String after, CommandExecutor exec, Session session) {
         int maxValue = exec.settings.maxItemSize();
-        pipeline.addAfter(after, "binary-codec", new BinaryMemcacheServerCodec());
+        BinaryCommandHandler handler = new BinaryCommandHandler(exec, session);
+        pipeline.addAfter(after, "binary-bytes-in", new BinaryBytesIn(handler));
+        pipeline.addAfter("binary-bytes-in", "binary-codec", new BinaryMemcacheServerCodec());
         pipeline.addAfter("binary-codec", "binary-value-limit", new BinaryValueLimit(maxValue));
         pipeline.addAfter("binary-value-limit", "binary-aggregator", new BinaryMemcacheObjectAggregator(maxValue));
-        pipeline.addAfter("binary-aggregator", "binary", new BinaryCommandHandler(exec, session));
+        pipeline.addAfter("binary-aggregator", "binary", handler);
     }
 }

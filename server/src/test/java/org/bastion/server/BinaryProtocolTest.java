@@ -583,6 +583,23 @@ class BinaryProtocolTest {
     }
 
     @Test
+    void partialRequestsAreVisibleForTheRequestTimeout() {
+        byte[] packet = set(0x01, "slow", 0, 0, "value", 0);
+        exchange(Arrays.copyOfRange(packet, 0, 10));
+        BinaryCommandHandler handler = channel.pipeline().get(BinaryCommandHandler.class);
+        assertTrue(handler.hasPartialRequest(), "half a header");
+        exchange(Arrays.copyOfRange(packet, 10, packet.length - 1));
+        assertTrue(handler.hasPartialRequest(), "all but the last value byte");
+        exchange(Arrays.copyOfRange(packet, packet.length - 1, packet.length));
+        assertFalse(handler.hasPartialRequest());
+        byte[] huge = request(0x01, ascii("big"), setExtras(0, 0), new byte[MAX_ITEM + 100], 0, OPAQUE);
+        exchange(Arrays.copyOfRange(huge, 0, 1000));
+        assertTrue(handler.hasPartialRequest(), "an oversized value still arriving");
+        exchange(Arrays.copyOfRange(huge, 1000, huge.length));
+        assertFalse(handler.hasPartialRequest());
+    }
+
+    @Test
     void bytesAreCounted() {
         byte[] req = set(0x01, "k", 0, 0, "v", 0);
         send(req);

@@ -52,7 +52,8 @@ import java.nio.charset.StandardCharsets;
  * Replies are written in request order and flushed once per read batch; quiet commands reply only on error (and
  * GetQ/GetKQ/GatQ/GatKQ only on a hit).
  */
-final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryMemcacheRequest> {
+final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryMemcacheRequest>
+        implements RequestProgress {
     static final int HEADER_LENGTH = 24;
     static final int REQUEST_MAGIC = 0x80;
     /** memcached 1.6 no longer dispatches it (1.6.18 answers Unknown command); the issue asks for it, as in 1.4. */
@@ -68,6 +69,7 @@ final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryM
     /** Bytes that reached the connection, and bytes of requests that have been executed (header + declared body). */
     private long receivedBytes;
     private long executedBytes;
+    private long completed;
 
     // The request being executed.
     private FullBinaryMemcacheRequest req;
@@ -96,13 +98,20 @@ final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryM
      * Whether part of a request has arrived and the rest has not (for the request timeout): counted, not inspected,
      * because Netty's decoder keeps partial headers to itself. The dropped tail of an oversized value counts too.
      */
-    boolean hasPartialRequest() {
+    @Override
+    public boolean hasPartialRequest() {
         return receivedBytes != executedBytes;
+    }
+
+    @Override
+    public long completedRequests() {
+        return completed;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullBinaryMemcacheRequest request) {
         executedBytes += HEADER_LENGTH + Integer.toUnsignedLong(request.totalBodyLength());
+        completed++;
         if (closing) {
             return;
         }

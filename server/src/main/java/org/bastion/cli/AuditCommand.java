@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,9 @@ final class AuditCommand {
 
     private static int report(List<Finding> findings, PrintStream out) {
         Map<Finding.Severity, Integer> counts = new EnumMap<>(Finding.Severity.class);
-        for (Finding f : findings) {
+        List<Finding> sorted = new ArrayList<>(findings);
+        sorted.sort(Comparator.comparing(Finding::severity)); // most serious first; stable within a severity
+        for (Finding f : sorted) {
             out.println(f.render());
             counts.merge(f.severity(), 1, Integer::sum);
         }

@@ -55,6 +55,11 @@ final class Privileges {
      * @throws IllegalStateException naming {@code -u/--user} when any part of the drop failed
      */
     static void drop(Posix.Account account, Posix posix) {
+        drop(account, posix, Path.of("/proc/self/task"));
+    }
+
+    /** As {@link #drop(Posix.Account, Posix)}, reading the threads' credentials under {@code tasks}. */
+    static void drop(Posix.Account account, Posix posix, Path tasks) {
         posix.become(account);
         int uid = posix.getuid();
         int euid = posix.geteuid();
@@ -68,7 +73,7 @@ final class Privileges {
             throw new IllegalStateException("-u/--user: after dropping to " + account.name()
                     + " the process could become root again; refusing to serve");
         }
-        String thread = threadStillPrivileged(account.uid(), Path.of("/proc/self/task"));
+        String thread = threadStillPrivileged(account.uid(), tasks);
         if (thread != null) {
             throw new IllegalStateException("-u/--user: thread " + thread + " still runs with another uid after"
                     + " dropping to " + account.name() + "; refusing to serve");

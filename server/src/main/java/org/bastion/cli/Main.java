@@ -23,6 +23,11 @@ public final class Main {
         System.exit(status);
     }
 
+    /** As {@link #run(String[], PrintStream, PrintStream, Supplier)} with this process's real identity. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, Posix::system);
+    }
+
     /**
      * Runs the CLI and returns the exit status; with a server started in the foreground, only once it has stopped.
      *

@@ -63,25 +63,32 @@ public final class Main {
         } catch (RuntimeException e) {
             return fail(err, reporter, e.getMessage());
         }
+        String heap = heapWarning(settings);
+        if (heap != null) {
+            warnings.add(heap);
+        }
+        if (settings.daemon() && reporter == null) {
+            return launchDaemon(args, settings, warnings, out, err);
+        }
+        return serve(settings, dropTo, identity, reporter, warnings, out, err);
+    }
+
+    /** Warnings are printed once the server has started: a failed start prints only its one error line. */
+    private static void warn(List<String> warnings, PrintStream err) {
         for (String warning : warnings) {
             err.println("bastion: warning: " + warning);
         }
-        String heap = heapWarning(settings);
-        if (heap != null) {
-            err.println("bastion: warning: " + heap);
-        }
-        if (settings.daemon() && reporter == null) {
-            return launchDaemon(args, settings, out, err);
-        }
-        return serve(settings, dropTo, identity, reporter, out, err);
+        err.flush();
     }
 
-    private static int launchDaemon(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    private static int launchDaemon(String[] args, Settings settings, List<String> warnings, PrintStream out,
+            PrintStream err) {
         Daemon.Outcome outcome = Daemon.launch(args, settings.verbosity() > 0);
         if (!outcome.ready()) {
             err.println("bastion: " + outcome.error());
             return EXIT_CONFIG;
         }
+        warn(warnings, err);
         out.println("bastion: daemon pid " + outcome.pid() + " listening on " + String.join(",", settings.listen())
                 + " port " + outcome.port());
         return 0;
@@ -89,7 +96,7 @@ public final class Main {
 
     /** Binds, drops privileges, writes the pid file, then serves until stopped. */
     private static int serve(Settings settings, Posix.Account dropTo, Posix posix, Daemon.Reporter reporter,
-            PrintStream out, PrintStream err) {
+            List<String> warnings, PrintStream out, PrintStream err) {
         Server server;
         try {
             server = Server.bindWithoutAccepting(settings);
@@ -119,6 +126,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "bastion-exit"));
         Signals.onTerminate(server::close);
         HangupReload.install(server, err);
+        warn(warnings, err);
         server.acceptConnections();
         out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
         out.println("bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "

@@ -99,6 +99,19 @@ class ProcessIT {
     }
 
     @Test
+    void sigintIsACleanStopToo() throws Exception {
+        Path pidFile = openDir().resolve("bastion.pid");
+        try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0", "-P", pidFile.toString())) {
+            assertTrue(Files.exists(pidFile));
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(server.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(server.process.waitFor(Jar.WAIT_SECONDS, TimeUnit.SECONDS));
+            assertEquals(0, server.process.exitValue(), server.errText());
+            assertFalse(Files.exists(pidFile));
+        }
+    }
+
+    @Test
     void shutdownCommandAlsoRemovesThePidFile() throws Exception {
         Path pidFile = openDir().resolve("bastion.pid");
         try (Jar.Server server = new Jar.Server("-u", "root", "-A", "-p", "0", "-P", pidFile.toString())) {

@@ -1,6 +1,6 @@
 package org.bastion.cli;
 
-import org.bastion.Bastion;
+import org.bastion.server.Server;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -14,7 +14,7 @@ final class HangupReload {
      *
      * @return whether SIGHUP now reloads the allow file
      */
-    static boolean install(Bastion server, java.io.PrintStream err) {
+    static boolean install(Server server, java.io.PrintStream err) {
         if (server.settings().allowFile() == null) {
             return false;
         }

@@ -1,7 +1,10 @@
 package org.bastion.cli;
 
 import java.io.PrintStream;
-import org.bastion.Bastion;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
 import org.bastion.config.Flags;
 import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
@@ -9,29 +12,38 @@ import org.bastion.server.Server;
 
 /** The command line: memcached's flags, hardened defaults, one-line errors naming the flag. */
 public final class Main {
-    /** Exit status for a refused configuration. */
+    /** Exit status for a refused configuration or a server that could not start. */
     static final int EXIT_CONFIG = 64;
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err);
-        if (status >= 0) {
-            System.exit(status);
-        }
+        int status = run(args, System.out, System.err, Posix::system);
+        System.exit(status);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream, Supplier)} with this process's real identity. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, Posix::system);
     }
 
     /**
-     * Runs the CLI. Returns the exit status, or -1 when a server was started and {@code main} should wait for it.
+     * Runs the CLI and returns the exit status; with a server started in the foreground, only once it has stopped.
+     *
+     * @param posix where the process identity comes from (tests pass a fake); asked only when needed
      */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    static int run(String[] args, PrintStream out, PrintStream err, Supplier<Posix> posix) {
+        if (args.length > 0 && args[0].equals("audit")) {
+            return AuditCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err, posix);
+        }
+        // Opened first, while the child may still be root: it reports after dropping privileges.
+        Daemon.Reporter reporter = Daemon.Reporter.open();
         Flags.Parsed parsed;
         try {
             parsed = Flags.parse(args);
         } catch (SettingsException e) {
-            err.println("bastion: " + e.getMessage());
-            return EXIT_CONFIG;
+            return fail(err, reporter, e.getMessage());
         }
         if (parsed.help()) {
             out.print(Flags.usage());
@@ -42,28 +54,98 @@ public final class Main {
             return 0;
         }
         Settings settings = parsed.settings();
-        for (String warning : parsed.warnings()) {
-            err.println("bastion: warning: " + warning);
+        List<String> warnings = new ArrayList<>(parsed.warnings());
+        Posix.Account dropTo;
+        Posix identity;
+        try {
+            identity = posix.get();
+            dropTo = Privileges.plan(settings.user(), identity, warnings);
+        } catch (RuntimeException e) {
+            return fail(err, reporter, e.getMessage());
         }
         String heap = heapWarning(settings);
         if (heap != null) {
-            err.println("bastion: warning: " + heap);
+            warnings.add(heap);
         }
-        Bastion server;
-        try {
-            server = Bastion.builder().settings(settings).start();
-        } catch (RuntimeException e) {
-            err.println("bastion: " + e.getMessage());
+        if (settings.daemon() && reporter == null) {
+            return launchDaemon(args, settings, warnings, out, err);
+        }
+        return serve(settings, dropTo, identity, reporter, warnings, out, err);
+    }
+
+    /** Warnings are printed once the server has started: a failed start prints only its one error line. */
+    private static void warn(List<String> warnings, PrintStream err) {
+        for (String warning : warnings) {
+            err.println("bastion: warning: " + warning);
+        }
+        err.flush();
+    }
+
+    private static int launchDaemon(String[] args, Settings settings, List<String> warnings, PrintStream out,
+            PrintStream err) {
+        Daemon.Outcome outcome = Daemon.launch(args, settings.verbosity() > 0);
+        if (!outcome.ready()) {
+            err.println("bastion: " + outcome.error());
             return EXIT_CONFIG;
         }
-        out.print(settings.describe().replace("port " + settings.port(), "port " + server.port()));
+        warn(warnings, err);
+        out.println("bastion: daemon pid " + outcome.pid() + " listening on " + String.join(",", settings.listen())
+                + " port " + outcome.port());
+        return 0;
+    }
+
+    /** Binds, drops privileges, writes the pid file, then serves until stopped. */
+    private static int serve(Settings settings, Posix.Account dropTo, Posix posix, Daemon.Reporter reporter,
+            List<String> warnings, PrintStream out, PrintStream err) {
+        Server server;
+        try {
+            server = Server.bindWithoutAccepting(settings);
+        } catch (RuntimeException e) {
+            return fail(err, reporter, e.getMessage());
+        }
+        PidFile pidFile = null;
+        try {
+            if (dropTo != null) {
+                Privileges.drop(dropTo, posix);
+            }
+            if (settings.pidFile() != null) {
+                pidFile = PidFile.write(settings.pidFile(), ProcessHandle.current().pid());
+            }
+        } catch (RuntimeException e) {
+            server.close();
+            return fail(err, reporter, e.getMessage());
+        }
+        PidFile written = pidFile;
+        Runnable stop = () -> {
+            server.close();
+            if (written != null) {
+                written.remove();
+            }
+        };
+        // Any exit path (System.exit elsewhere, a signal we could not handle) still closes and cleans up.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "bastion-exit"));
+        Signals.onTerminate(server::close);
+        HangupReload.install(server, err);
+        warn(warnings, err);
+        server.acceptConnections();
+        out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
         out.println("bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bastion-signal"));
-        HangupReload.install(server, err);
-        server.awaitTermination();
+        if (reporter != null) {
+            reporter.ready(ProcessHandle.current().pid(), server.port());
+        }
+        server.terminated().join();
+        stop.run();
         return 0;
+    }
+
+    private static int fail(PrintStream err, Daemon.Reporter reporter, String message) {
+        err.println("bastion: " + message);
+        if (reporter != null) {
+            reporter.failed(message);
+        }
+        return EXIT_CONFIG;
     }
 
     /** A warning when {@code -m} leaves the JVM heap too little room, or null. */

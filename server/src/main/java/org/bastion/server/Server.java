@@ -64,9 +64,21 @@ public final class Server implements AutoCloseable {
 
     /** As {@link #start(Settings)} with a clock of the caller's choosing (tests). */
     public static Server start(Settings settings, Clock clock) {
+        return start(settings, clock, true);
+    }
+
+    /**
+     * Binds every listen address but accepts no connection until {@link #acceptConnections()}: the CLI drops root
+     * privileges in between, so no request is ever served as root. Connections wait in the listen backlog meanwhile.
+     */
+    public static Server bindWithoutAccepting(Settings settings) {
+        return start(settings, Clock.system(), false);
+    }
+
+    private static Server start(Settings settings, Clock clock, boolean accept) {
         Server server = new Server(settings, clock);
         try {
-            server.bind();
+            server.bind(accept);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -74,7 +86,14 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private void bind() {
+    /** Starts accepting on every listener bound by {@link #bindWithoutAccepting(Settings)}. */
+    public void acceptConnections() {
+        for (Channel ch : listeners) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    private void bind(boolean accept) {
         Class<? extends ServerChannel> channelType =
                 Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
@@ -86,6 +105,8 @@ public final class Server implements AutoCloseable {
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // A listener that does not auto-read accepts nothing until acceptConnections().
+                .option(ChannelOption.AUTO_READ, accept)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Off until the gate admits the connection: a refused client is never read.
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -1,0 +1,267 @@
+package org.bastion.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bastion.config.Finding.Severity;
+
+/**
+ * The hardening checklist as rules: {@link #configuration} judges {@link Settings} without starting anything, and
+ * {@link #exposure} judges what an unauthenticated client learned from a running memcached-protocol server.
+ */
+public final class Audit {
+    /** memcached's well-known port, the first one scanners try. */
+    static final int MEMCACHED_PORT = 11211;
+    /** IPv4 allow rules shorter than this admit more than a /8, far more than any one site's clients. */
+    static final int WIDE_IPV4_PREFIX = 8;
+    /** IPv6 allow rules shorter than this admit more than a /32, a whole provider's allocation. */
+    static final int WIDE_IPV6_PREFIX = 32;
+
+    private Audit() {
+    }
+
+    /**
+     * Findings for a configuration.
+     *
+     * @param settings the validated settings to judge
+     * @param startedAsRoot whether the process would start with effective uid 0 (the auditor's own identity)
+     */
+    public static List<Finding> configuration(Settings settings, boolean startedAsRoot) {
+        List<Finding> out = new ArrayList<>();
+        List<String> exposed = new ArrayList<>();
+        for (String address : settings.listen()) {
+            if (!Settings.isLoopback(address)) {
+                exposed.add(address);
+            }
+        }
+        boolean beyondLoopback = !exposed.isEmpty();
+        if (beyondLoopback) {
+            out.add(new Finding(Severity.MEDIUM, "listen", "listening beyond loopback on " + String.join(",", exposed)
+                    + "; every host that can route here and passes --allow can read and write every item",
+                    "listen on 127.0.0.1 (-l 127.0.0.1) when clients share this host, otherwise keep --allow to"
+                            + " the clients' networks and firewall the port too"));
+        }
+        List<Cidr> rules = new ArrayList<>(settings.allow());
+        if (settings.allowFile() != null) {
+            rules.addAll(allowFileRules(settings.allowFile(), out));
+        }
+        for (Cidr rule : rules) {
+            boolean v4 = rule.network().length == 4;
+            int wide = v4 ? WIDE_IPV4_PREFIX : WIDE_IPV6_PREFIX;
+            if (rule.isEverything()) {
+                out.add(new Finding(Severity.HIGH, "allow", "--allow " + rule + " admits every source address",
+                        "list only your clients' networks, for example --allow 10.1.2.0/24"));
+            } else if (rule.prefixLength() < wide) {
+                out.add(new Finding(Severity.MEDIUM, "allow", "--allow " + rule + " is a very wide network (prefix"
+                        + " shorter than /" + wide + ")", "narrow it to the networks your clients use"));
+            }
+        }
+        if (settings.port() == MEMCACHED_PORT) {
+            out.add(new Finding(Severity.LOW, "port", "port 11211 is memcached's well-known port, the first one"
+                    + " scanners try", "use another port, for example Bastion's default -p 11222"));
+        }
+        if (settings.maxConnectionsPerSource() == 0) {
+            out.add(new Finding(beyondLoopback ? Severity.MEDIUM : Severity.LOW, "conn-cap",
+                    "no per-source connection cap: one client can take all " + settings.maxConnections()
+                            + " connections (-c) and lock the others out",
+                    "set --max-conns-per-ip, for example --max-conns-per-ip 64"));
+        }
+        if (beyondLoopback) {
+            List<Cidr> writers = remoteWriters(rules, settings.readOnlyFrom());
+            if (!settings.flushAllDisabled() && !writers.isEmpty()) {
+                out.add(new Finding(Severity.MEDIUM, "flush_all", "flush_all is allowed from non-loopback sources ("
+                        + join(writers) + "): one command erases every item",
+                        "add -F (--disable-flush-all), or --read-only-from for sources that only read"));
+            }
+            List<Cidr> remote = remoteRules(rules);
+            if (settings.shutdownEnabled() && !remote.isEmpty()) {
+                out.add(new Finding(Severity.HIGH, "shutdown", "shutdown is enabled (-A) and reachable from"
+                        + " non-loopback sources (" + join(remote) + "): one command stops the server",
+                        "remove -A (--enable-shutdown); stop the server with SIGTERM instead"));
+            }
+        }
+        String user = settings.user();
+        if ("root".equals(user)) {
+            out.add(new Finding(Severity.HIGH, "user", "runs as root (-u root): a flaw in the server would hand"
+                    + " an attacker the whole host", "use an unprivileged user, for example -u bastion or -u nobody"));
+        } else if (user == null && startedAsRoot) {
+            out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server refuses to start"
+                    + " like this", "add -u/--user with an unprivileged user, for example -u bastion"));
+        }
+        return out;
+    }
+
+    /**
+     * Findings for what a client learned from a server without changing any data.
+     *
+     * @param version the {@code version} reply's version, or null if it gave none
+     * @param stats {@code stats} values (empty when refused)
+     * @param settings {@code stats settings} values (empty when refused)
+     */
+    public static List<Finding> exposure(String version, Map<String, String> stats, Map<String, String> settings) {
+        List<Finding> out = new ArrayList<>();
+        if (version != null) {
+            String own = stats.get("bastion_version");
+            out.add(new Finding(Severity.INFO, "version", "version " + version + " disclosed"
+                    + (own != null ? " (bastion " + own + ")" : ""), ""));
+        }
+        if (!stats.isEmpty()) {
+            out.add(new Finding(Severity.LOW, "stats", "stats disclosed " + stats.size() + " values to an"
+                    + " unauthenticated client" + detail(stats, "pid", "uptime", "curr_connections", "curr_items"),
+                    "only let trusted networks connect (Bastion: --allow; memcached: firewall and -l)"));
+        }
+        if (!settings.isEmpty()) {
+            out.add(new Finding(Severity.LOW, "stats settings", "stats settings disclosed " + settings.size()
+                    + " values (the server's configuration)",
+                    "only let trusted networks connect (Bastion: --allow; memcached: firewall and -l)"));
+        }
+        String udp = settings.get("udpport");
+        if (udp != null && !udp.equals("0")) {
+            out.add(new Finding(Severity.HIGH, "udp", "UDP port " + udp + " is enabled: memcached's UDP was abused"
+                    + " for reflection DDoS amplified up to 50,000x (CVE-2018-1000115)", "start memcached with -U 0"));
+        }
+        String inter = settings.get("inter");
+        if (inter != null && (inter.equals("NULL") || inter.equals("0.0.0.0") || inter.equals("::"))) {
+            out.add(new Finding(Severity.HIGH, "listen", "listening on every interface (inter " + inter + ")",
+                    "listen on 127.0.0.1 (-l 127.0.0.1) or the one interface clients use, behind a firewall"));
+        }
+        if ("11211".equals(settings.get("tcpport"))) {
+            out.add(new Finding(Severity.LOW, "port", "TCP port 11211 is memcached's well-known port, the first one"
+                    + " scanners try", "use another port"));
+        }
+        boolean sasl = "yes".equals(settings.get("auth_enabled_sasl"));
+        boolean ascii = "yes".equals(settings.get("auth_enabled_ascii"));
+        if (!settings.isEmpty() && !sasl && !ascii) {
+            out.add(new Finding(Severity.MEDIUM, "auth", "authentication is disabled (auth_enabled_sasl "
+                    + settings.getOrDefault("auth_enabled_sasl", "absent") + "): any client that can connect reads"
+                    + " and writes every item", "restrict who can connect (Bastion: --allow and --read-only-from;"
+                    + " memcached: firewall, -l, or SASL)"));
+        }
+        String maxconns = settings.get("maxconns");
+        if (maxconns != null) {
+            out.add(new Finding(Severity.INFO, "maxconns", "at most " + maxconns + " connections"
+                    + (settings.containsKey("max_conns_per_ip") ? ", per source "
+                    + perSource(settings.get("max_conns_per_ip")) : ""), ""));
+        }
+        String flush = settings.get("flush_enabled");
+        if (flush == null) {
+            out.add(new Finding(Severity.INFO, "flush_all", "unknown whether flush_all is enabled"
+                    + " (flush_enabled not in stats settings); not tried, it would erase data", ""));
+        } else if (flush.equals("yes")) {
+            out.add(new Finding(Severity.MEDIUM, "flush_all", "flush_all is enabled: any client can erase every item"
+                    + " (not tried)", "start the server with -F (--disable-flush-all)"));
+        }
+        String shutdown = settings.containsKey("shutdown_enabled") ? settings.get("shutdown_enabled")
+                : settings.get("shutdown_command");
+        if ("yes".equals(shutdown)) {
+            out.add(new Finding(Severity.HIGH, "shutdown", "the shutdown command is enabled: any client can stop the"
+                    + " server (not tried)", "remove -A (--enable-shutdown)"));
+        }
+        if ("yes".equals(settings.get("dump_enabled"))) {
+            out.add(new Finding(Severity.LOW, "dumping", "key-dumping commands are enabled: any client can list"
+                    + " the keys", "start the server with -X (--disable-dumping)"));
+        }
+        return out;
+    }
+
+    /** Whether any finding is a problem (not just a note): {@code audit}'s exit status. */
+    public static boolean hasProblems(List<Finding> findings) {
+        return findings.stream().anyMatch(f -> f.severity().isProblem());
+    }
+
+    private static String perSource(String value) {
+        return value == null || value.equals("0") ? "unlimited" : value;
+    }
+
+    private static String detail(Map<String, String> stats, String... keys) {
+        StringBuilder s = new StringBuilder();
+        for (String key : keys) {
+            String v = stats.get(key);
+            if (v != null) {
+                s.append(s.length() == 0 ? ", including " : ", ").append(key).append(' ').append(v);
+            }
+        }
+        return s.toString();
+    }
+
+    /** Allow rules that admit sources beyond loopback. */
+    private static List<Cidr> remoteRules(List<Cidr> rules) {
+        List<Cidr> out = new ArrayList<>();
+        for (Cidr rule : rules) {
+            if (!rule.isLoopbackOnly()) {
+                out.add(rule);
+            }
+        }
+        return out;
+    }
+
+    /** Allow rules beyond loopback that some read-only rule does not wholly cover: their sources may write. */
+    private static List<Cidr> remoteWriters(List<Cidr> rules, List<Cidr> readOnly) {
+        List<Cidr> out = new ArrayList<>();
+        for (Cidr rule : remoteRules(rules)) {
+            boolean covered = false;
+            for (Cidr ro : readOnly) {
+                if (covers(ro, rule)) {
+                    covered = true;
+                    break;
+                }
+            }
+            if (!covered) {
+                out.add(rule);
+            }
+        }
+        return out;
+    }
+
+    /** Whether every address of {@code inner} lies in {@code outer}. */
+    static boolean covers(Cidr outer, Cidr inner) {
+        if (outer.network().length != inner.network().length || outer.prefixLength() > inner.prefixLength()) {
+            return false;
+        }
+        try {
+            return outer.contains(InetAddress.getByAddress(inner.network()));
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** The rules in an allow file (one CIDR per line, {@code #} comments); a problem reading it is a finding. */
+    private static List<Cidr> allowFileRules(Path file, List<Finding> out) {
+        List<Cidr> rules = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            out.add(new Finding(Severity.HIGH, "allow-file", "--allow-file " + file + " cannot be read ("
+                    + e.getClass().getSimpleName() + "): the server would not start or would admit no one",
+                    "create the file with one CIDR per line, readable by the server's user"));
+            return rules;
+        }
+        for (String line : lines) {
+            int hash = line.indexOf('#');
+            String text = (hash < 0 ? line : line.substring(0, hash)).trim();
+            if (text.isEmpty()) {
+                continue;
+            }
+            try {
+                rules.add(Cidr.parse("--allow-file", text));
+            } catch (SettingsException e) {
+                out.add(new Finding(Severity.HIGH, "allow-file", e.getMessage(), "fix or remove the line in " + file));
+            }
+        }
+        return rules;
+    }
+
+    private static String join(List<Cidr> rules) {
+        StringBuilder s = new StringBuilder();
+        for (Cidr c : rules) {
+            s.append(s.length() == 0 ? "" : ",").append(c);
+        }
+        return s.toString();
+    }
+}

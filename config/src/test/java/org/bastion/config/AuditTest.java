@@ -1,0 +1,147 @@
+package org.bastion.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.bastion.config.Finding.Severity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditTest {
+    private static List<Finding> audit(boolean root, String... flags) {
+        return Audit.configuration(Flags.parse(flags).settings(), root);
+    }
+
+    private static Map<String, Severity> topics(List<Finding> findings) {
+        return findings.stream().collect(Collectors.toMap(Finding::topic, Finding::severity, (a, b) -> a));
+    }
+
+    @Test
+    void hardenedLoopbackConfigurationIsClean() {
+        List<Finding> findings = audit(true, "-u", "nobody", "--max-conns-per-ip", "16");
+        assertEquals(List.of(), findings);
+        assertFalse(Audit.hasProblems(findings));
+    }
+
+    @Test
+    void defaultsLackOnlyAPerSourceCap() {
+        assertEquals(Map.of("conn-cap", Severity.LOW), topics(audit(false)));
+    }
+
+    @Test
+    void runningAsRoot() {
+        assertEquals(Severity.HIGH, topics(audit(true, "--max-conns-per-ip", "1")).get("user"));
+        assertEquals(Severity.HIGH, topics(audit(false, "--max-conns-per-ip", "1", "-u", "root")).get("user"));
+        assertFalse(topics(audit(false, "--max-conns-per-ip", "1")).containsKey("user"), "not root, no -u: fine");
+    }
+
+    @Test
+    void wellKnownPort() {
+        assertEquals(Severity.LOW, topics(audit(false, "-p", "11211", "--max-conns-per-ip", "1")).get("port"));
+    }
+
+    @Test
+    void beyondLoopbackWithANarrowAllowlist() {
+        Map<String, Severity> t = topics(audit(false, "-l", "0.0.0.0", "--allow", "10.1.2.0/24", "--max-conns-per-ip", "8"));
+        assertEquals(Severity.MEDIUM, t.get("listen"));
+        assertEquals(Severity.MEDIUM, t.get("flush_all"));
+        assertFalse(t.containsKey("allow"), t.toString());
+        assertFalse(t.containsKey("shutdown"), t.toString());
+    }
+
+    @Test
+    void wideAllowlists() {
+        assertEquals(Severity.HIGH, topics(audit(false, "-l", "0.0.0.0", "--allow", "0.0.0.0/0")).get("allow"));
+        assertEquals(Severity.HIGH, topics(audit(false, "-l", "::", "--allow", "::/0")).get("allow"));
+        assertEquals(Severity.MEDIUM, topics(audit(false, "-l", "0.0.0.0", "--allow", "10.0.0.0/7")).get("allow"));
+        assertEquals(Severity.MEDIUM, topics(audit(false, "-l", "::", "--allow", "2001::/16")).get("allow"));
+        assertFalse(topics(audit(false, "-l", "0.0.0.0", "--allow", "10.0.0.0/8")).containsKey("allow"));
+        assertFalse(topics(audit(false, "-l", "::", "--allow", "2001:db8::/32")).containsKey("allow"));
+    }
+
+    @Test
+    void noPerSourceCapMattersMoreBeyondLoopback() {
+        assertEquals(Severity.MEDIUM, topics(audit(false, "-l", "0.0.0.0", "--allow", "10.0.0.0/8")).get("conn-cap"));
+    }
+
+    @Test
+    void flushAllFromRemoteSourcesIsCoveredByDisablingOrByReadOnly() {
+        String[] base = {"-l", "0.0.0.0", "--allow", "10.1.0.0/16", "--max-conns-per-ip", "8"};
+        assertTrue(topics(audit(false, base)).containsKey("flush_all"));
+        assertFalse(topics(audit(false, concat(base, "-F"))).containsKey("flush_all"));
+        assertFalse(topics(audit(false, concat(base, "--read-only-from", "10.0.0.0/8"))).containsKey("flush_all"));
+        assertTrue(topics(audit(false, concat(base, "--read-only-from", "10.1.2.0/24"))).containsKey("flush_all"),
+                "a read-only rule narrower than the allow rule leaves writers");
+        assertFalse(topics(audit(false, "-l", "0.0.0.0", "--allow", "127.0.0.0/8", "--max-conns-per-ip", "8"))
+                .containsKey("flush_all"), "loopback sources only");
+    }
+
+    @Test
+    void shutdownFromRemoteSources() {
+        assertEquals(Severity.HIGH, topics(audit(false, "-l", "0.0.0.0", "--allow", "10.0.0.0/8", "-A")).get("shutdown"));
+        assertFalse(topics(audit(false, "-A")).containsKey("shutdown"), "loopback only");
+    }
+
+    @Test
+    void allowFileRulesAreJudgedToo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("allow");
+        Files.writeString(file, "# clients\n10.1.2.0/24\n0.0.0.0/0   # everyone\n");
+        Map<String, Severity> t = topics(audit(false, "-l", "0.0.0.0", "--allow-file", file.toString()));
+        assertEquals(Severity.HIGH, t.get("allow"));
+        Map<String, Severity> missing = topics(audit(false, "-l", "0.0.0.0", "--allow-file",
+                dir.resolve("absent").toString()));
+        assertEquals(Severity.HIGH, missing.get("allow-file"));
+    }
+
+    @Test
+    void everyFindingHasAFix() {
+        for (Finding f : audit(true, "-l", "0.0.0.0", "--allow", "0.0.0.0/0", "-p", "11211", "-A")) {
+            assertFalse(f.fix().isBlank(), f.toString());
+            assertTrue(f.render().contains("\n        fix: "), f.render());
+        }
+    }
+
+    @Test
+    void exposureOfAnOpenMemcached() {
+        Map<String, String> stats = Map.of("pid", "1", "uptime", "5");
+        Map<String, String> settings = Map.of("udpport", "11211", "tcpport", "11211", "inter", "NULL",
+                "auth_enabled_sasl", "no", "maxconns", "1024", "flush_enabled", "yes", "shutdown_command", "yes",
+                "dump_enabled", "yes");
+        Map<String, Severity> t = topics(Audit.exposure("1.6.18", stats, settings));
+        assertEquals(Map.ofEntries(Map.entry("version", Severity.INFO), Map.entry("stats", Severity.LOW),
+                Map.entry("stats settings", Severity.LOW), Map.entry("udp", Severity.HIGH),
+                Map.entry("listen", Severity.HIGH), Map.entry("port", Severity.LOW), Map.entry("auth", Severity.MEDIUM),
+                Map.entry("maxconns", Severity.INFO), Map.entry("flush_all", Severity.MEDIUM),
+                Map.entry("shutdown", Severity.HIGH), Map.entry("dumping", Severity.LOW)), t);
+    }
+
+    @Test
+    void exposureWhenNothingWasDisclosed() {
+        List<Finding> findings = Audit.exposure(null, Map.of(), Map.of());
+        assertEquals(List.of("flush_all"), findings.stream().map(Finding::topic).toList());
+        assertFalse(Audit.hasProblems(findings), "unknown is a note, not a problem");
+    }
+
+    @Test
+    void exposureReadsBastionsOwnKeys() {
+        Map<String, String> settings = Map.of("udpport", "0", "auth_enabled_sasl", "no", "maxconns", "50",
+                "max_conns_per_ip", "8", "flush_enabled", "no", "shutdown_enabled", "no", "dump_enabled", "no");
+        List<Finding> findings = Audit.exposure("1.6.18", Map.of("bastion_version", "0.1.0"), settings);
+        Map<String, Severity> t = topics(findings);
+        assertFalse(t.containsKey("udp") || t.containsKey("flush_all") || t.containsKey("shutdown"), t.toString());
+        assertTrue(findings.stream().anyMatch(f -> f.problem().equals("at most 50 connections, per source 8")));
+        assertTrue(findings.stream().anyMatch(f -> f.problem().contains("(bastion 0.1.0)")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,24 @@
+package org.bastion.cli;
+
+import sun.misc.Signal;
+
+/**
+ * SIGTERM and SIGINT stop the server and let {@code main} return normally, so the process exits 0 (the JVM's
+ * default for these signals runs the shutdown hooks but exits 143 or 130).
+ */
+final class Signals {
+    private Signals() {
+    }
+
+    /** Runs {@code stop} on its own thread when SIGTERM or SIGINT arrives. */
+    static void onTerminate(Runnable stop) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> new Thread(stop, "bastion-sig" + name.toLowerCase()).start());
+            } catch (IllegalArgumentException e) {
+                // Ignored at start (e.g. a background job's SIGINT) or reserved by the JVM (-Xrs): the shutdown hook
+                // still cleans up on the JVM's own handling.
+            }
+        }
+    }
+}

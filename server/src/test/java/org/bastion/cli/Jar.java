@@ -1,0 +1,183 @@
+package org.bastion.cli;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Runs {@code bastion.jar} (built by {@code package}, path in system property {@code bastion.jar}) for ITs. */
+final class Jar {
+    static final Pattern LISTENING = Pattern.compile("listening on \\S+ port (\\d+)");
+    static final long WAIT_SECONDS = 120;
+
+    /** A finished run: exit status and everything it printed. */
+    record Run(int exit, String out, String err) {
+    }
+
+    private Jar() {
+    }
+
+    static Path path() {
+        Path jar = Path.of(System.getProperty("bastion.jar", "target/bastion.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run mvn -B verify (these tests run after package)");
+        }
+        return jar;
+    }
+
+    static Path configDir() {
+        return Path.of(System.getProperty("bastion.config.dir", "../config"));
+    }
+
+    static boolean root() throws IOException, InterruptedException {
+        return Integer.parseInt(output("id", "-u").trim()) == 0;
+    }
+
+    static String output(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    static ProcessBuilder builder(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx160m", "-jar", path().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
+    }
+
+    /** Runs to completion (the command must end by itself). */
+    static Run run(String... args) throws Exception {
+        Process p = builder(args).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        String out = readAll(p.getInputStream());
+        if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bastion " + String.join(" ", args) + " did not end");
+        }
+        return new Run(p.exitValue(), out, err.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /** A server in the foreground, started and read until it prints the port it listens on. */
+    static final class Server implements AutoCloseable {
+        final Process process;
+        final int port;
+        final StringBuilder err = new StringBuilder();
+
+        Server(String... args) throws Exception {
+            process = builder(args).start();
+            Thread errReader = new Thread(() -> {
+                try (BufferedReader r = reader(process.getErrorStream())) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        synchronized (err) {
+                            err.append(line).append('\n');
+                        }
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            errReader.setDaemon(true);
+            errReader.start();
+            CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
+                try {
+                    BufferedReader r = reader(process.getInputStream());
+                    for (String line; (line = r.readLine()) != null; ) {
+                        Matcher m = LISTENING.matcher(line);
+                        if (m.find()) {
+                            Thread drain = new Thread(() -> readAll(process.getInputStream()));
+                            drain.setDaemon(true);
+                            drain.start();
+                            return Integer.parseInt(m.group(1));
+                        }
+                    }
+                } catch (IOException e) {
+                    // reported below
+                }
+                return -1;
+            });
+            int p;
+            try {
+                p = found.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                p = -1;
+            }
+            if (p < 0) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+                throw new AssertionError("bastion " + String.join(" ", args) + " did not start: " + errText());
+            }
+            port = p;
+        }
+
+        String errText() {
+            synchronized (err) {
+                return err.toString();
+            }
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        /** SIGTERM, then the exit status. */
+        int terminate() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("did not stop on SIGTERM");
+            }
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static String readAll(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static BufferedReader reader(java.io.InputStream in) {
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+
+    /** Sends {@code version} and returns the reply line. */
+    static String version(int port) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    /** The Uid, Gid and Groups lines of /proc/PID/status. */
+    static List<String> credentials(long pid) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("Uid:") || line.startsWith("Gid:") || line.startsWith("Groups:")) {
+                out.add(line.trim());
+            }
+        }
+        return out;
+    }
+}

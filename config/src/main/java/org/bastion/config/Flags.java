@@ -153,8 +153,7 @@ public final class Flags {
             b.listen(listen);
         }
         if (memoryLimit != null) {
-            long bytes = Sizes.parse("-m/--memory-limit", memoryLimit, 1024 * 1024);
-            b.memoryLimitMegabytes(Math.max(1, bytes / (1024 * 1024)));
+            b.memoryLimit(memoryLimit);
         }
         if (connLimit != null) {
             b.maxConnections(connLimit);
@@ -163,11 +162,7 @@ public final class Flags {
             b.threads(threads);
         }
         if (maxItemSize != null) {
-            long bytes = Sizes.parse("-I/--max-item-size", maxItemSize, 1);
-            if (bytes < Settings.MIN_ITEM_SIZE || bytes > Settings.MAX_ITEM_SIZE) {
-                throw new SettingsException("-I/--max-item-size", "'" + maxItemSize + "' is outside 1k..1g");
-            }
-            b.maxItemSize((int) bytes);
+            b.maxItemSize(maxItemSize);
         }
         b.evictionsDisabled(disableEvictions);
         b.user(user);
@@ -219,16 +214,13 @@ public final class Flags {
         }
     }
 
+    /** Parses the number only; the range is checked by {@link Settings.Builder}, so the embedded API says the same. */
     private static int parseSeconds(String flag, String value) {
         try {
-            int seconds = Integer.parseInt(value == null ? "" : value.trim());
-            if (seconds >= 0) {
-                return seconds;
-            }
+            return Integer.parseInt(value == null ? "" : value.trim());
         } catch (NumberFormatException e) {
-            // reported below
+            throw new SettingsException(flag, "'" + value + "' is not a number of seconds");
         }
-        throw new SettingsException(flag, "'" + value + "' is not a number of seconds");
     }
 
     private static String flagOf(CommandLine.ParameterException e) {

@@ -258,6 +258,12 @@ public final class Settings {
             return this;
         }
 
+        /** {@code -m} as the CLI spells it: megabytes, or a size with a k, m or g suffix; rounded up to 1 MB. */
+        public Builder memoryLimit(String size) {
+            long bytes = Sizes.parse("-m/--memory-limit", size, 1024 * 1024);
+            return memoryLimitMegabytes(Math.max(1, bytes / (1024 * 1024)));
+        }
+
         public Builder maxConnections(int connections) {
             if (connections < 1) {
                 throw new SettingsException("-c/--conn-limit", connections + " must be at least 1");
@@ -280,6 +286,15 @@ public final class Settings {
             }
             this.maxItemSize = bytes;
             return this;
+        }
+
+        /** {@code -I} as the CLI spells it: bytes, or a size with a k, m or g suffix. */
+        public Builder maxItemSize(String size) {
+            long bytes = Sizes.parse("-I/--max-item-size", size, 1);
+            if (bytes < MIN_ITEM_SIZE || bytes > MAX_ITEM_SIZE) {
+                throw new SettingsException("-I/--max-item-size", "'" + size + "' is outside 1k..1g");
+            }
+            return maxItemSize((int) bytes);
         }
 
         public Builder evictionsDisabled(boolean disabled) {

@@ -4,9 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -14,13 +12,11 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bastion.config.Settings;
 
 /**
@@ -28,33 +24,34 @@ import org.bastion.config.Settings;
  * servers in one JVM share nothing. Internal: users start servers through {@code org.bastion.Bastion} or the CLI.
  */
 public final class Server implements AutoCloseable {
-    private static final AtomicInteger IDS = new AtomicInteger();
-
     private final Settings settings;
     private final Stats stats = new Stats();
     private final Store store;
     private final CommandExecutor exec;
     private final SourcePolicy sourcePolicy;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final EventLoops boss;
+    private final EventLoops workers;
+    private final ServerThreads threads = new ServerThreads();
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
 
-    private Server(Settings settings, Clock clock) {
+    /** Linux epoll rather than NIO: faster under load, but loading its native library slows a JVM's first start. */
+    private final boolean nativeTransport;
+
+    private Server(Settings settings, Clock clock, boolean preferNativeTransport) {
         this.settings = settings;
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
         this.exec = new CommandExecutor(store, stats, settings, new Control());
-        int id = IDS.incrementAndGet();
-        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bastion-" + id + "-accept"), io);
-        this.workers = new MultiThreadIoEventLoopGroup(settings.threads(),
-                new DefaultThreadFactory("bastion-" + id + "-worker"), io);
+        this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
+        IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new EventLoops(1, threads.factory("accept"), io);
+        this.workers = new EventLoops(settings.threads(), threads.factory("worker"), io);
     }
 
     /** Binds every listen address and returns once the server accepts connections. */
@@ -67,16 +64,21 @@ public final class Server implements AutoCloseable {
         return start(settings, clock, true);
     }
 
+    /** As {@link #start(Settings, Clock)}, choosing whether epoll may be used where available (else NIO). */
+    public static Server start(Settings settings, Clock clock, boolean preferNativeTransport) {
+        return start(settings, clock, preferNativeTransport, true);
+    }
+
     /**
      * Binds every listen address but accepts no connection until {@link #acceptConnections()}: the CLI drops root
      * privileges in between, so no request is ever served as root. Connections wait in the listen backlog meanwhile.
      */
     public static Server bindWithoutAccepting(Settings settings) {
-        return start(settings, Clock.system(), false);
+        return start(settings, Clock.system(), true, false);
     }
 
-    private static Server start(Settings settings, Clock clock, boolean accept) {
-        Server server = new Server(settings, clock);
+    private static Server start(Settings settings, Clock clock, boolean preferNativeTransport, boolean accept) {
+        Server server = new Server(settings, clock, preferNativeTransport);
         try {
             server.bind(accept);
         } catch (RuntimeException e) {
@@ -95,7 +97,7 @@ public final class Server implements AutoCloseable {
 
     private void bind(boolean accept) {
         Class<? extends ServerChannel> channelType =
-                Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+                nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
         ConnectionGate gate = new ConnectionGate(exec, sourcePolicy, limits,
@@ -155,7 +157,17 @@ public final class Server implements AutoCloseable {
         return settings;
     }
 
-    /** Whether the native epoll transport is in use. */
+    /** The prefix of every thread name of this server, such as {@code bastion-3-}. */
+    public String threadNamePrefix() {
+        return threads.prefix();
+    }
+
+    /** Whether this server uses the native epoll transport (else NIO). */
+    public boolean usesNativeTransport() {
+        return nativeTransport;
+    }
+
+    /** Whether the native epoll transport is available, and used by servers that prefer it. */
     public static boolean nativeTransport() {
         return Epoll.isAvailable();
     }
@@ -194,8 +206,13 @@ public final class Server implements AutoCloseable {
             for (Channel ch : listeners) {
                 ch.close().syncUninterruptibly();
             }
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            // Both groups at once, so their loops wind down in parallel.
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            boss.awaitStopped(5, TimeUnit.SECONDS);
+            workers.awaitStopped(5, TimeUnit.SECONDS);
+            // The loops' termination futures complete just before their threads exit; wait for the exit itself.
+            threads.join(5, TimeUnit.SECONDS);
         } finally {
             terminated.complete(null);
         }
@@ -205,7 +222,7 @@ public final class Server implements AutoCloseable {
         @Override
         public void shutdown() {
             // Not on the event loop: closing waits for the loops to end.
-            Thread t = new Thread(Server.this::close, "bastion-shutdown");
+            Thread t = threads.newThread(Server.this::close, threads.prefix() + "shutdown");
             t.start();
         }
 

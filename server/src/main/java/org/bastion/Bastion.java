@@ -37,9 +37,12 @@ public final class Bastion implements AutoCloseable {
     public static final int DEFAULT_THREADS = 1;
 
     private final Server server;
+    /** Taken once bound, so they can still be told (in messages, say) after close(). */
+    private final List<InetSocketAddress> addresses;
 
     private Bastion(Server server) {
         this.server = server;
+        this.addresses = List.copyOf(server.addresses());
     }
 
     /** A builder with the hardened defaults, an ephemeral port and {@value #DEFAULT_THREADS} worker event loop. */
@@ -54,12 +57,12 @@ public final class Bastion implements AutoCloseable {
 
     /** The first bound socket address, such as 127.0.0.1 and {@link #port()}, for client constructors. */
     public InetSocketAddress address() {
-        return server.addresses().get(0);
+        return addresses.get(0);
     }
 
     /** Every bound socket address, one per {@link Builder#listen(String) listen address}. */
     public List<InetSocketAddress> addresses() {
-        return server.addresses();
+        return addresses;
     }
 
     /** {@code host:port} of {@link #address()}, the form clients such as spymemcached's {@code AddrUtil} parse. */

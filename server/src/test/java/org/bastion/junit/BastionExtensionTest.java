@@ -23,6 +23,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.testkit.engine.EngineTestKit;
@@ -136,6 +137,51 @@ class BastionExtensionTest {
         for (Bastion server : seen) {
             assertStoppedAndReleased(server);
         }
+    }
+
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    static class PerClassInstanceFixture {
+        @RegisterExtension
+        final BastionExtension memcached = new BastionExtension();
+
+        @Test
+        void one() {
+            seen.add(memcached.server());
+        }
+
+        @Test
+        void two() {
+            seen.add(memcached.server());
+        }
+    }
+
+    @Test
+    void instanceFieldWithPerClassLifecycleRunsOneServerForTheClass() throws IOException {
+        run(PerClassInstanceFixture.class).assertStatistics(s -> s.started(2).succeeded(2));
+        assertEquals(2, seen.size());
+        assertSame(seen.get(0), seen.get(1));
+        assertStoppedAndReleased(seen.get(0));
+    }
+
+    static class InvalidSettingsFixture {
+        @RegisterExtension
+        static final BastionExtension memcached = new BastionExtension(Bastion.builder().udpPort(11211));
+
+        @Test
+        void neverRuns() {
+            seen.add(memcached.server());
+        }
+    }
+
+    @Test
+    void invalidSettingsFailTheClassWithTheCliMessage() {
+        Events containers = EngineTestKit.engine("junit-jupiter").selectors(selectClass(InvalidSettingsFixture.class))
+                .execute().containerEvents();
+        Throwable failure = containers.failed().stream().findFirst().orElseThrow()
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
+                .getThrowable().orElseThrow();
+        assertTrue(failure instanceof org.bastion.config.SettingsException, failure.toString());
+        assertTrue(failure.getMessage().startsWith("-U/--udp-port: UDP is not supported"), failure.getMessage());
     }
 
     // ---- parameter injection ----

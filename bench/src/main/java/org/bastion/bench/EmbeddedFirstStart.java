@@ -3,6 +3,8 @@ package org.bastion.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +15,9 @@ import org.bastion.Bastion;
 /**
  * First start of an embedded server in a fresh JVM: launches N new JVMs, each of which starts one server (defaults:
  * ephemeral port, {@value Bastion#DEFAULT_THREADS} worker), waits until it is bound, closes it and reports. Prints
- * the median and range of: the {@code start()} call itself (cold: every class loaded for the first time), the
- * {@code close()} call, and the wall time from launching the {@code java} process to the bound port.
+ * the median and range of: the {@code start()} call itself (cold: every class loaded for the first time), the CPU
+ * time the calling thread spent in it (less sensitive to other load on the machine), the {@code close()} call, and
+ * the wall time from launching the {@code java} process to the bound port.
  *
  * <p>Run after {@code mvn -B -q package -DskipTests}:
  * <pre>
@@ -32,6 +35,7 @@ public final class EmbeddedFirstStart {
         long[] start = new long[jvms];
         long[] close = new long[jvms];
         long[] launchToBound = new long[jvms];
+        long[] startCpu = new long[jvms];
         for (int i = 0; i < jvms; i++) {
             List<String> command = new ArrayList<>(List.of(java));
             command.addAll(jvmFlags);
@@ -50,6 +54,7 @@ public final class EmbeddedFirstStart {
                 String[] t = times.split(" ");
                 start[i] = Long.parseLong(t[1]);
                 close[i] = Long.parseLong(t[3]);
+                startCpu[i] = Long.parseLong(t[5]);
             }
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("child JVM exited with " + p.exitValue());
@@ -59,6 +64,7 @@ public final class EmbeddedFirstStart {
                 System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
         report("start() until bound", start);
+        report("start(), calling thread CPU", startCpu);
         report("close()", close);
         report("java launch until bound", launchToBound);
     }
@@ -76,14 +82,19 @@ public final class EmbeddedFirstStart {
         }
 
         public static void main(String[] args) {
+            // JDK classes only, loaded before the clock starts: the CPU time of this thread alone shows the work
+            // start() does, whatever else the machine is busy with.
+            ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+            long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Bastion server = Bastion.builder().start();
             long t1 = System.nanoTime();
+            long c1 = cpu.getCurrentThreadCpuTime();
             System.out.println("bound " + server.port());
             System.out.flush();
             server.close();
             long t2 = System.nanoTime();
-            System.out.println("start_ns " + (t1 - t0) + " close_ns " + (t2 - t1));
+            System.out.println("start_ns " + (t1 - t0) + " close_ns " + (t2 - t1) + " start_cpu_ns " + (c1 - c0));
         }
     }
 }

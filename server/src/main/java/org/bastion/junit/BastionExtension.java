@@ -24,6 +24,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * @RegisterExtension
  * static final BastionExtension memcached =
  *         new BastionExtension(Bastion.builder().memoryLimitMegabytes(16).flushAllDisabled(true));
+ *
+ * @ExtendWith(BastionExtension.class)                                 // one server for the class, as a parameter
+ * class CacheTest { @Test void stores(Bastion server) { ... } }
  * }</pre>
  *
  * <p>In a static field the server starts before the class's first test (before its {@code @BeforeAll} methods) and

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
@@ -182,6 +183,30 @@ class BastionExtensionTest {
                 .getThrowable().orElseThrow();
         assertTrue(failure instanceof org.bastion.config.SettingsException, failure.toString());
         assertTrue(failure.getMessage().startsWith("-U/--udp-port: UDP is not supported"), failure.getMessage());
+    }
+
+    @ExtendWith(BastionExtension.class)
+    @TestMethodOrder(MethodOrderer.MethodName.class)
+    static class DeclarativeFixture {
+        @Test
+        void one(Bastion server) throws IOException {
+            seen.add(server);
+            assertEquals("STORED\r\n", TextClient.set(server.port(), "k", "v"));
+        }
+
+        @Test
+        void two(Bastion server) throws IOException {
+            seen.add(server);
+            assertEquals("v", TextClient.get(server.port(), "k"), "the class shares one server");
+        }
+    }
+
+    @Test
+    void extendWithOnTheClassRunsOneServerForTheClass() throws IOException {
+        run(DeclarativeFixture.class).assertStatistics(s -> s.started(2).succeeded(2));
+        assertEquals(2, seen.size());
+        assertSame(seen.get(0), seen.get(1));
+        assertStoppedAndReleased(seen.get(0));
     }
 
     // ---- parameter injection ----

@@ -8,10 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.bastion.junit.BastionExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** libmemcached's {@code memccapable} against an in-process server: binary only (27 tests) and everything (54). */
 class MemccapableBinaryTest {
+    /** A fresh server for each run: memccapable expects an empty store. */
+    @RegisterExtension
+    final BastionExtension memcached = new BastionExtension();
 
     /** Runs memccapable with the given flags and returns its output lines. */
     private static List<String> run(int port, String... flags) throws IOException, InterruptedException {
@@ -34,19 +39,15 @@ class MemccapableBinaryTest {
 
     @Test
     void binaryTestsAllPass() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).start()) {
-            List<String> lines = run(server.port(), "-b");
-            assertEquals(27, passed(lines), String.join("\n", lines));
-            assertTrue(lines.contains("All tests passed"), String.join("\n", lines));
-        }
+        List<String> lines = run(memcached.port(), "-b");
+        assertEquals(27, passed(lines), String.join("\n", lines));
+        assertTrue(lines.contains("All tests passed"), String.join("\n", lines));
     }
 
     @Test
     void fullRunAllPass() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).start()) {
-            List<String> lines = run(server.port());
-            assertEquals(54, passed(lines), String.join("\n", lines));
-            assertTrue(lines.contains("All tests passed"), String.join("\n", lines));
-        }
+        List<String> lines = run(memcached.port());
+        assertEquals(54, passed(lines), String.join("\n", lines));
+        assertTrue(lines.contains("All tests passed"), String.join("\n", lines));
     }
 }

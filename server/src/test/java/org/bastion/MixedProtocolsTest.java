@@ -17,30 +17,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bastion.ClientAdapters.Client;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.bastion.junit.BastionExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Text and binary clients on one server at the same time see one store: one CAS sequence, one counter, one delete. */
 class MixedProtocolsTest {
-    private Bastion server;
-
-    @BeforeEach
-    void start() {
-        server = Bastion.builder().port(0).threads(2).start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final BastionExtension memcached = new BastionExtension(Bastion.builder().threads(2));
 
     private Client text() {
-        return new ClientAdapters.Spy(server.address(), false);
+        return new ClientAdapters.Spy(memcached.server().address(), false);
     }
 
     private Client binary() {
-        return new ClientAdapters.Xmemcached(server.address(), true);
+        return new ClientAdapters.Xmemcached(memcached.server().address(), true);
     }
 
     @Test
@@ -104,7 +95,7 @@ class MixedProtocolsTest {
 
     /** Pipelined IncrementQ packets ended by a Noop, on a plain socket: quiet replies, one answer per batch. */
     private Void rawBinaryIncrements(int n) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        try (Socket s = new Socket("127.0.0.1", memcached.port())) {
             s.setSoTimeout(30_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -126,8 +117,8 @@ class MixedProtocolsTest {
 
     @Test
     void textAndBinaryOnTheSameServerAnswerTheirOwnProtocol() throws Exception {
-        try (Socket textSocket = new Socket("127.0.0.1", server.port());
-                Socket binarySocket = new Socket("127.0.0.1", server.port())) {
+        try (Socket textSocket = new Socket("127.0.0.1", memcached.port());
+                Socket binarySocket = new Socket("127.0.0.1", memcached.port())) {
             textSocket.setSoTimeout(10_000);
             binarySocket.setSoTimeout(10_000);
             textSocket.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -186,4 +186,75 @@ final class CommandExecutor {
         store.flushAll(delaySeconds);
         return true;
     }
+
+    /** Meta get (and the read side of any protocol's get-with-options): counts as a get, or a touch with a TTL. */
+    Store.ReadResult metaRead(Key key, Store.ReadOptions options) {
+        Store.ReadResult result = store.metaRead(key, options);
+        // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
+        boolean touch = options.newDeadline() != Store.KEEP && result.item() != null;
+        if (touch) {
+            stats.cmdTouch.increment();
+        } else {
+            stats.cmdGet.increment();
+        }
+        if (result.item() == null) {
+            (touch ? stats.touchMisses : stats.getMisses).increment();
+        } else {
+            (touch ? stats.touchHits : stats.getHits).increment();
+        }
+        return result;
+    }
+
+    /** A storage command with meta's extras (explicit new CAS, stale-on-old-CAS, base64 key). */
+    Store.WriteResult write(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas, long newCas,
+            boolean allowStale, boolean binaryKey) {
+        stats.cmdSet.increment();
+        Store.WriteResult result = store.write(mode, key, flags, store.deadline(exptime), value, cas, newCas,
+                allowStale, binaryKey);
+        if (result.result() == Store.StoreResult.NO_MEMORY) {
+            stats.storeNoMemory.increment();
+        }
+        if (mode == Store.Mode.CAS) {
+            switch (result.result()) {
+                case STORED -> stats.casHits.increment();
+                case EXISTS -> stats.casBadval.increment();
+                case NOT_FOUND -> stats.casMisses.increment();
+                default -> { }
+            }
+        }
+        return result;
+    }
+
+    /** Delete with CAS compare, invalidation (mark stale) or value removal; exptime is used only when given. */
+    Store.DeleteResult metaDelete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
+            boolean hasExptime, long exptime, long newCas) {
+        long deadline = hasExptime ? store.deadline(exptime) : Store.KEEP;
+        Store.DeleteResult result = store.metaDelete(key, hasCompare, compareCas, invalidate, emptyValue, deadline,
+                newCas);
+        switch (result) {
+            case DELETED, EMPTIED -> stats.deleteHits.increment();
+            case NOT_FOUND, EXISTS -> stats.deleteMisses.increment();
+            default -> { }
+        }
+        return result;
+    }
+
+    /** incr/decr with CAS compare, create-on-miss and TTL update. */
+    Store.DeltaResult metaDelta(Key key, boolean incr, long delta, long compareCas, boolean vivify, long initial,
+            long vivifyExptime, boolean hasExptime, long exptime, long newCas) {
+        Store.DeltaResult result = store.metaDelta(key, incr, delta, compareCas, vivify, initial,
+                store.deadline(vivifyExptime), hasExptime ? store.deadline(exptime) : Store.KEEP, newCas);
+        switch (result.kind()) {
+            case OK -> (incr ? stats.incrHits : stats.decrHits).increment();
+            case NOT_FOUND -> (incr ? stats.incrMisses : stats.decrMisses).increment();
+            default -> { }
+        }
+        return result;
+    }
+
+    /** Meta debug: the item without touching its access bookkeeping; counted in cmd_meta as memcached does. */
+    Item debug(Key key) {
+        stats.cmdMeta.increment();
+        return store.peek(key);
+    }
 }

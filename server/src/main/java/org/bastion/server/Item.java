@@ -21,14 +21,36 @@ final class Item {
     long lastAccess;
     /** Whether the item has been read since it was written (meta's {@code h} flag). */
     boolean fetched;
+    /** Marked stale by an invalidation (meta's {@code md I}, {@code ms I}): readers see {@code X}. */
+    final boolean stale;
+    /** A client has already been told it won the right to recache this item (readers see {@code Z}). */
+    final boolean winSent;
+    /** The key was sent base64-encoded (meta's {@code b}), so it is echoed back encoded. */
+    final boolean binaryKey;
 
     Item(byte[] value, int flags, long cas, long expiresAt, long storedAt) {
+        this(value, flags, cas, expiresAt, storedAt, false, false, false);
+    }
+
+    Item(byte[] value, int flags, long cas, long expiresAt, long storedAt, boolean stale, boolean winSent,
+            boolean binaryKey) {
         this.value = value;
         this.flags = flags;
         this.cas = cas;
         this.expiresAt = expiresAt;
         this.storedAt = storedAt;
         this.lastAccess = storedAt;
+        this.stale = stale;
+        this.winSent = winSent;
+        this.binaryKey = binaryKey;
+    }
+
+    /** The same value under new metadata; access bookkeeping carries over. */
+    Item withState(long newCas, long newExpiresAt, boolean newStale, boolean newWinSent) {
+        Item copy = new Item(value, flags, newCas, newExpiresAt, storedAt, newStale, newWinSent, binaryKey);
+        copy.fetched = fetched;
+        copy.lastAccess = lastAccess;
+        return copy;
     }
 
     boolean isExpired(long now) {

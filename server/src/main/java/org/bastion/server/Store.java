@@ -148,6 +148,16 @@ final class Store {
      * the next one from the counter.
      */
     WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas) {
+        return write(mode, key, flags, deadline, value, casUnique, newCas, false, false);
+    }
+
+    /**
+     * {@link #write} with meta's extras: {@code allowStale} lets a CAS older than the item's store the value anyway,
+     * marked stale and keeping the old deadline (meta's {@code I} with {@code C}); {@code binaryKey} records that the
+     * key arrived base64-encoded.
+     */
+    WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas,
+            boolean allowStale, boolean binaryKey) {
         if (evictionsDisabled) {
             long needed = weigh(key, value.length);
             if (eviction.weightedSize().orElse(0) + needed > limitBytes) {
@@ -166,14 +176,14 @@ final class Store {
                         result[0] = StoreResult.NOT_STORED;
                         return old;
                     }
-                    next = newItem(value, flags, deadline, now, newCas);
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
                     break;
                 case REPLACE:
                     if (current == null) {
                         result[0] = StoreResult.NOT_STORED;
                         return old;
                     }
-                    next = newItem(value, flags, deadline, now, newCas);
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
                     break;
                 case APPEND:
                 case PREPEND:
@@ -194,13 +204,19 @@ final class Store {
                         return old;
                     }
                     if (current.cas != casUnique) {
+                        if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
+                            // An older writer may still store, but its value is marked stale and keeps the TTL.
+                            next = new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(),
+                                    current.expiresAt, now, true, current.winSent, binaryKey);
+                            break;
+                        }
                         result[0] = StoreResult.EXISTS;
                         return old;
                     }
-                    next = newItem(value, flags, deadline, now, newCas);
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
                     break;
                 default:
-                    next = newItem(value, flags, deadline, now, newCas);
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
                     break;
             }
             result[0] = StoreResult.STORED;
@@ -217,8 +233,8 @@ final class Store {
         return delete(key, 0) == DeleteResult.DELETED;
     }
 
-    /** Outcome of a delete that may compare CAS. */
-    enum DeleteResult { DELETED, NOT_FOUND, EXISTS }
+    /** Outcome of a delete that may compare CAS; INVALIDATED and EMPTIED only come from {@link #metaDelete}. */
+    enum DeleteResult { DELETED, INVALIDATED, EMPTIED, NOT_FOUND, EXISTS }
 
     /** Removes the live item if {@code expectedCas} is 0 or matches its CAS. */
     DeleteResult delete(Key key, long expectedCas) {
@@ -243,12 +259,21 @@ final class Store {
     }
 
     /**
-     * Outcome of incr/decr. The store itself gives OK, NOT_FOUND, NON_NUMERIC and EXISTS (CAS mismatch); NOT_STORED
-     * and NO_MEMORY come from creating a missing counter ({@link CommandExecutor#deltaOrCreate}).
+     * Outcome of incr/decr. The store itself gives OK, NOT_FOUND, NON_NUMERIC, EXISTS (CAS mismatch) and CREATED (meta's
+     * create-on-miss); NOT_STORED and NO_MEMORY come from creating a missing counter
+     * ({@link CommandExecutor#deltaOrCreate}). {@code previousExpiresAt} is the deadline before any TTL change this
+     * call made.
      */
-    record DeltaResult(Kind kind, long value, Item item) {
-        enum Kind { OK, NOT_FOUND, NON_NUMERIC, EXISTS, NOT_STORED, NO_MEMORY }
+    record DeltaResult(Kind kind, long value, Item item, long previousExpiresAt) {
+        DeltaResult(Kind kind, long value, Item item) {
+            this(kind, value, item, item == null ? Item.NEVER : item.expiresAt);
+        }
+
+        enum Kind { OK, NOT_FOUND, NON_NUMERIC, EXISTS, NOT_STORED, NO_MEMORY, CREATED }
     }
+
+    /** {@link #metaDelta}'s deadline argument meaning "leave the deadline as it is". */
+    static final long KEEP = Long.MIN_VALUE;
 
     /** incr (wraps at 2^64) or decr (stops at 0) on a decimal value, as memcached does. */
     DeltaResult delta(Key key, boolean incr, long delta) {
@@ -257,14 +282,36 @@ final class Store {
 
     /** As {@link #delta(Key, boolean, long)}, refused with EXISTS when {@code expectedCas} is not 0 and differs. */
     DeltaResult delta(Key key, boolean incr, long delta, long expectedCas) {
+        return metaDelta(key, incr, delta, expectedCas, false, 0, Item.NEVER, KEEP, 0);
+    }
+
+    /**
+     * incr/decr with meta's options: compare {@code compareCas} first (0 = no compare), create the item with
+     * {@code initial} and {@code vivifyDeadline} on a miss when {@code vivify}, give a hit a new deadline unless
+     * {@code newDeadline} is {@link #KEEP}, and use {@code newCas} as the resulting CAS when non-zero.
+     */
+    DeltaResult metaDelta(Key key, boolean incr, long delta, long compareCas, boolean vivify, long initial,
+            long vivifyDeadline, long newDeadline, long newCas) {
         DeltaResult[] out = new DeltaResult[1];
         cache.asMap().compute(key, (k, old) -> {
             long now = clock.nanoTime();
             if (old == null || !isLive(old, now, false)) {
-                out[0] = new DeltaResult(DeltaResult.Kind.NOT_FOUND, 0, null);
-                return old == null ? null : (old.isExpired(now) ? null : old);
+                Item keep = old == null ? null : (old.isExpired(now) ? null : old);
+                if (!vivify) {
+                    out[0] = new DeltaResult(DeltaResult.Kind.NOT_FOUND, 0, null);
+                    return keep;
+                }
+                Item created = newItem(Numbers.unsignedBytes(initial), 0, vivifyDeadline, now, newCas);
+                stats.totalItems.increment();
+                out[0] = new DeltaResult(DeltaResult.Kind.CREATED, initial, created, Item.NEVER);
+                return created.expiresAt == Item.EXPIRED ? null : created;
             }
-            if (expectedCas != 0 && old.cas != expectedCas) {
+            // memcached's order: an empty value is not a number, then the CAS, then the digits.
+            if (old.value.length == 0) {
+                out[0] = new DeltaResult(DeltaResult.Kind.NON_NUMERIC, 0, null);
+                return old;
+            }
+            if (compareCas != 0 && old.cas != compareCas) {
                 out[0] = new DeltaResult(DeltaResult.Kind.EXISTS, 0, null);
                 return old;
             }
@@ -278,6 +325,7 @@ final class Store {
             long next = incr ? current + delta : (Long.compareUnsigned(delta, current) > 0 ? 0 : current - delta);
             byte[] digits = Numbers.unsignedBytes(next);
             byte[] stored;
+            boolean inPlace = digits.length <= old.value.length;
             if (digits.length < old.value.length) {
                 // memcached rewrites in place and pads with spaces when the number got shorter.
                 stored = new byte[old.value.length];
@@ -286,10 +334,147 @@ final class Store {
             } else {
                 stored = digits;
             }
-            Item item = new Item(stored, old.flags, casCounter.incrementAndGet(), old.expiresAt, now);
-            item.fetched = old.fetched;
-            out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item);
-            return item;
+            // memcached applies a new TTL to the item it rewrote; when the number grew it wrote a new item instead
+            // and the TTL lands on the replaced one, so it is lost. Reproduced for byte-exact meta replies.
+            long expiresAt = newDeadline == KEEP || !inPlace ? old.expiresAt : newDeadline;
+            // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
+            // a fresh item without them.
+            Item item = new Item(stored, old.flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), expiresAt,
+                    now, inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
+            item.fetched = inPlace && old.fetched;
+            item.lastAccess = old.lastAccess;
+            out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
+            return item.expiresAt == Item.EXPIRED ? null : item;
+        });
+        return out[0];
+    }
+
+
+    /**
+     * Meta delete: when {@code hasCompare}, only if the CAS matches. {@code invalidate} keeps the item but marks it
+     * stale with a new CAS (and {@code newDeadline} unless {@link #KEEP}), so the next reader wins the recache;
+     * {@code emptyValue} keeps the key with an empty value instead of removing it.
+     */
+    DeleteResult metaDelete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
+            long newDeadline, long newCas) {
+        DeleteResult[] out = {DeleteResult.NOT_FOUND};
+        cache.asMap().computeIfPresent(key, (k, old) -> {
+            long now = clock.nanoTime();
+            if (!isLive(old, now, false)) {
+                return old.isExpired(now) ? null : old;
+            }
+            if (hasCompare && old.cas != compareCas) {
+                out[0] = DeleteResult.EXISTS;
+                return old;
+            }
+            long cas = newCas != 0 ? newCas : casCounter.incrementAndGet();
+            long expiresAt = newDeadline == KEEP ? old.expiresAt : newDeadline;
+            Item next;
+            if (invalidate) {
+                next = old.withState(cas, expiresAt, true, false);
+                out[0] = DeleteResult.INVALIDATED;
+            } else if (emptyValue) {
+                next = new Item(new byte[0], old.flags, cas, expiresAt, now, false, false, old.binaryKey);
+                out[0] = DeleteResult.EMPTIED;
+            } else {
+                out[0] = DeleteResult.DELETED;
+                return null;
+            }
+            return next.expiresAt == Item.EXPIRED ? null : next;
+        });
+        return out[0];
+    }
+
+    /**
+     * What a meta read saw: the item after the call (null on a miss), its fetched flag and last access before the
+     * call, its deadline before any change this call made, and the recache tokens.
+     */
+    record ReadResult(Item item, boolean fetchedBefore, long lastAccessBefore, long previousExpiresAt,
+            boolean created, boolean won, boolean winSentBefore) {
+    }
+
+    /** Options of a meta read; deadlines are {@link #KEEP} or {@link #NO_RECACHE} when not given. */
+    record ReadOptions(boolean bump, long newDeadline, boolean vivify, long vivifyDeadline, boolean vivifyWins,
+            long recacheDeadline, boolean recacheAfterTtl, boolean claimWin, long newCas) {
+    }
+
+    /** The deadline the recache test compares: the new one when the TTL update comes first on the command. */
+    private static long recacheSees(Item current, ReadOptions o) {
+        return o.recacheAfterTtl() && o.newDeadline() != KEEP ? o.newDeadline() : current.expiresAt;
+    }
+
+    /** {@link ReadOptions#recacheDeadline} when no recache threshold was given. */
+    static final long NO_RECACHE = Long.MIN_VALUE;
+
+    /**
+     * Meta get, atomically per key: optionally creates a placeholder on a miss (vivify), gives a hit a new deadline,
+     * and hands out at most one "win" token per item (on creation, a TTL below the recache threshold, or a stale
+     * item) until the item is replaced or invalidated again.
+     */
+    ReadResult metaRead(Key key, ReadOptions o) {
+        if (!o.vivify() && o.newDeadline() == KEEP && o.recacheDeadline() == NO_RECACHE) {
+            // A plain read changes no state unless the item is stale and its win token is still to be handed out.
+            Item item = cache.getIfPresent(key);
+            long now = clock.nanoTime();
+            if (item == null || !isLive(item, now, true)) {
+                if (item != null) {
+                    cache.asMap().remove(key, item);
+                }
+                return new ReadResult(null, false, 0, Item.NEVER, false, false, false);
+            }
+            if (!(item.stale && !item.winSent && o.claimWin())) {
+                ReadResult result = new ReadResult(item, item.fetched, item.lastAccess, item.expiresAt, false, false,
+                        item.winSent);
+                if (o.bump()) {
+                    item.fetched = true;
+                    item.lastAccess = now;
+                }
+                return result;
+            }
+        }
+        ReadResult[] out = new ReadResult[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            Item current = old;
+            if (current != null && !isLive(current, now, true)) {
+                current = null;
+            }
+            boolean created = false;
+            if (current == null) {
+                if (!o.vivify()) {
+                    out[0] = new ReadResult(null, false, 0, Item.NEVER, false, false, false);
+                    return null;
+                }
+                current = newItem(new byte[0], 0, o.vivifyDeadline(), now, o.newCas());
+                stats.totalItems.increment();
+                created = true;
+            }
+            boolean fetchedBefore = !created && current.fetched;
+            long lastAccessBefore = current.lastAccess;
+            long previous = created ? Item.NEVER : current.expiresAt;
+            boolean won = false;
+            if (created) {
+                won = o.vivifyWins();
+            } else if (o.recacheDeadline() != NO_RECACHE && !current.winSent
+                    && recacheSees(current, o) != Item.NEVER && recacheSees(current, o) < o.recacheDeadline()) {
+                won = true;
+            }
+            if (current.stale && !current.winSent) {
+                won = true;
+            }
+            won &= o.claimWin();
+            boolean winSentBefore = current.winSent;
+            Item next = current;
+            long expiresAt = created || o.newDeadline() == KEEP ? current.expiresAt : o.newDeadline();
+            if (expiresAt != current.expiresAt || (won && !current.winSent)) {
+                next = current.withState(current.cas, expiresAt, current.stale, current.winSent || won);
+            }
+            if (o.bump()) {
+                next.fetched = true;
+                next.lastAccess = now;
+            }
+            out[0] = new ReadResult(next, fetchedBefore, lastAccessBefore, previous, created, won, winSentBefore);
+            return next.expiresAt == Item.EXPIRED ? null : next;
         });
         return out[0];
     }
@@ -328,7 +513,12 @@ final class Store {
     }
 
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas) {
-        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now);
+        return newItem(value, flags, deadline, now, newCas, false);
+    }
+
+    private Item newItem(byte[] value, int flags, long deadline, long now, long newCas, boolean binaryKey) {
+        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now, false, false,
+                binaryKey);
     }
 
     private boolean isLive(Item item, long now, boolean count) {

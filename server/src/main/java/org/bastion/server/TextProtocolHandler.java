@@ -232,7 +232,12 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
             return;
         }
         if (line[starts[0]] == 'm' && tokenLength(0) == 2) {
-            pendingMeta = meta.process(line, starts, ends, ntok, reply);
+            MetaCommands.PendingSet next = meta.process(line, starts, ends, ntok, reply);
+            if (next != null && next.set() == null) {
+                swallow = next.swallow();
+            } else {
+                pendingMeta = next;
+            }
             return;
         }
         if (tokenIs(0, "get")) {

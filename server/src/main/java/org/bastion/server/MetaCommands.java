@@ -219,8 +219,9 @@ final class MetaCommands {
                 case 'q' -> f.quiet = true;
                 case 'x' -> f.removeValue = true;
                 case 'F' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num) && Long.compareUnsigned(num[0], 0xFFFF_FFFFL) <= 0) {
-                        f.clientFlags = num[0];
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        // Truncated to 32 bits, as memcached stores it.
+                        f.clientFlags = num[0] & 0xFFFF_FFFFL;
                     } else {
                         hasError = true;
                     }

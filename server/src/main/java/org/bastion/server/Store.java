@@ -403,6 +403,12 @@ final class Store {
         return o.recacheAfterTtl() && o.newDeadline() != KEEP ? o.newDeadline() : current.expiresAt;
     }
 
+    /** Seconds from now to a deadline, rounded up: memcached compares TTLs on its one-second clock. */
+    private static long wholeSeconds(long deadline, long now) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return Math.floorDiv(deadline - now + second - 1, second);
+    }
+
     /** {@link ReadOptions#recacheDeadline} when no recache threshold was given. */
     static final long NO_RECACHE = Long.MIN_VALUE;
 
@@ -456,7 +462,8 @@ final class Store {
             if (created) {
                 won = o.vivifyWins();
             } else if (o.recacheDeadline() != NO_RECACHE && !current.winSent
-                    && recacheSees(current, o) != Item.NEVER && recacheSees(current, o) < o.recacheDeadline()) {
+                    && recacheSees(current, o) != Item.NEVER
+                    && wholeSeconds(recacheSees(current, o), now) < wholeSeconds(o.recacheDeadline(), now)) {
                 won = true;
             }
             if (current.stale && !current.winSent) {

@@ -372,4 +372,15 @@ class MetaCommandsTest {
         assertEquals("HD t200\r\n", send("ma g2 T200 t\r\n"));
         assertEquals("VA 2 t200\r\n99\r\n", send("mg g2 t v\r\n"));
     }
+
+    @Test
+    void recacheComparesWholeSecondsAndFlagsTruncateTo32Bits() {
+        send("ms y 5 T100\r\nhello\r\n");
+        assertEquals("HD t100\r\n", send("mg y R100 t\r\n"));
+        assertEquals("HD t10 W\r\n", send("mg y T10 R30 t\r\n"));
+        assertEquals("HD t10 Z\r\n", send("mg y R30 t\r\n"));
+        assertEquals("HD\r\n", send("ms f 2 F4294967296\r\nhi\r\n"));
+        assertEquals("HD f0\r\n", send("mg f f\r\n"));
+        assertEquals("CLIENT_ERROR bad command line format\r\n", send("ms f 2 F-1\r\nhi\r\n"));
+    }
 }

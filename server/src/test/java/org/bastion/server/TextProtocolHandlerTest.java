@@ -259,6 +259,22 @@ class TextProtocolHandlerTest {
     }
 
     @Test
+    void fullStoreWithEvictionsDisabledAnswersOutOfMemory() {
+        EmbeddedChannel ch = channel(Settings.builder().threads(1).memoryLimitMegabytes(1).maxItemSize(256 * 1024)
+                .evictionsDisabled(true).build());
+        String value = "v".repeat(200_000);
+        StringBuilder replies = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            replies.append(exchange(ch, "set k" + i + " 0 0 200000\r\n" + value + "\r\n"));
+        }
+        assertEquals("STORED\r\n".repeat(5) + "SERVER_ERROR out of memory storing object\r\n", replies.toString());
+        assertEquals("VALUE k0 0 1\r\nx\r\nEND\r\n".length(),
+                exchange(ch, "set k0 0 0 1\r\nx\r\nget k0\r\n").length() - "STORED\r\n".length(),
+                "a smaller value still fits after replacing a big one");
+        assertEquals(1, exec.stats.storeNoMemory.sum());
+    }
+
+    @Test
     void relativeExpiryFollowsTheClock() {
         EmbeddedChannel ch = channel();
         assertEquals("STORED\r\n", exchange(ch, "set a 0 10 1\r\nx\r\n"));

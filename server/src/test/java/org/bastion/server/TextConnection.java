@@ -62,6 +62,11 @@ final class TextConnection implements AutoCloseable {
         return in.readAllBytes();
     }
 
+    /** Reads up to {@code n} bytes, fewer only if the peer closes first. */
+    byte[] readToEnd(int n) throws IOException {
+        return in.readNBytes(n);
+    }
+
     static String ascii(byte[] bytes) {
         return new String(bytes, StandardCharsets.ISO_8859_1);
     }

@@ -313,9 +313,25 @@ class TextProtocolHandlerTest {
             }
         }
         String stats = exchange(ch, "stats\r\n");
+        for (String name : new String[] {"pid", "uptime", "time", "version", "pointer_size", "rusage_user",
+                "rusage_system", "max_connections", "curr_connections", "total_connections", "rejected_connections",
+                "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "get_hits", "get_misses", "get_expired", "get_flushed",
+                "delete_hits", "delete_misses", "incr_hits", "incr_misses", "decr_hits", "decr_misses", "cas_hits",
+                "cas_misses", "cas_badval", "touch_hits", "touch_misses", "bytes_read", "bytes_written",
+                "limit_maxbytes", "threads", "bytes", "curr_items", "total_items", "evictions"}) {
+            assertTrue(stats.contains("\r\nSTAT " + name + " ") || stats.startsWith("STAT " + name + " "),
+                    "no " + name + " in " + stats);
+        }
+        assertTrue(stats.startsWith("STAT pid " + ProcessHandle.current().pid() + "\r\n"), stats);
+        assertTrue(stats.contains("STAT version 1.6.18\r\n"), stats);
         assertTrue(stats.contains("STAT get_hits 1\r\n"), stats);
         assertTrue(stats.contains("STAT get_misses 1\r\n"), stats);
         assertTrue(stats.contains("STAT cmd_set 1\r\n"), stats);
         assertTrue(stats.contains("STAT curr_items 1\r\n"), stats);
+        assertTrue(stats.contains("STAT bytes_read 60\r\n"), "30 + 7 + 16 + 7 bytes sent: " + stats);
+        assertEquals("RESET\r\n", exchange(ch, "stats reset\r\n"));
+        String after = exchange(ch, "stats\r\n");
+        assertTrue(after.contains("STAT get_hits 0\r\n"), after);
+        assertTrue(after.contains("STAT curr_items 1\r\n"), "items are not counters: " + after);
     }
 }

@@ -67,8 +67,14 @@ class DifferentialTest {
             ours.exchange("flush_all\r\n");
             for (int i = 0; i < units.size(); i++) {
                 String unit = units.get(i);
-                String expected = reference.exchange(unit);
-                String actual = ours.exchange(unit);
+                String expected;
+                String actual;
+                try {
+                    expected = reference.exchange(unit);
+                    actual = ours.exchange(unit);
+                } catch (IOException e) {
+                    throw new IOException("seed " + chosen + " unit " + i + ": " + shorten(unit), e);
+                }
                 if (!expected.equals(actual)) {
                     fail("seed " + chosen + " unit " + i + ": " + shorten(unit) + "\n" + difference(expected, actual));
                 }

@@ -155,7 +155,7 @@ final class CommandStreamGenerator {
             case 1 -> "18446744073709551614";
             case 2 -> "18446744073709551616";
             case 3 -> " 12";
-            case 4 -> "12abc";
+            case 4 -> random.nextBoolean() ? "12abc" : "12\u0000ab";
             case 5 -> "0" + random.nextInt(1000);
             default -> Long.toString(random.nextInt(100_000));
         };

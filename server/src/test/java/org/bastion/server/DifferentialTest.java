@@ -58,10 +58,6 @@ class DifferentialTest {
     void oneUnitAtATimeGivesIdenticalReplies(long seed) throws IOException {
         long chosen = Long.getLong("differential.seed", seed);
         List<String> units = new CommandStreamGenerator(chosen).units(1500);
-        if (System.getProperty("differential.dump") != null) {
-            java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("differential.dump") + chosen),
-                    String.join("\u0000", units).getBytes(StandardCharsets.ISO_8859_1));
-        }
         try (Peer reference = new Peer(memcached.port()); Peer ours = new Peer(bastion.port())) {
             reference.exchange("flush_all\r\n");
             ours.exchange("flush_all\r\n");
@@ -94,10 +90,6 @@ class DifferentialTest {
     void pipelinedBatchesGiveIdenticalReplies() throws IOException {
         long seed = Long.getLong("differential.seed", 99);
         List<String> units = new CommandStreamGenerator(seed).units(2000);
-        if (System.getProperty("differential.dump") != null) {
-            java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("differential.dump") + seed),
-                    String.join("\u0000", units).getBytes(StandardCharsets.ISO_8859_1));
-        }
         try (Peer reference = new Peer(memcached.port()); Peer ours = new Peer(bastion.port())) {
             reference.exchange("flush_all\r\n");
             ours.exchange("flush_all\r\n");

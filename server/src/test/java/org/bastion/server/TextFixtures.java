@@ -122,6 +122,8 @@ final class TextFixtures {
                 "STORED\r\nCLIENT_ERROR cannot increment or decrement non-numeric value\r\n"));
         out.add(f("incr value over 2^64", "set n 0 0 20\r\n18446744073709551616\r\nincr n 1\r\n",
                 "STORED\r\nCLIENT_ERROR cannot increment or decrement non-numeric value\r\n"));
+        out.add(f("incr reads a number up to a NUL", "set n 0 0 2\r\n1\u0000\r\nincr n 1\r\nget n\r\n",
+                "STORED\r\n2\r\nVALUE n 0 2\r\n2 \r\nEND\r\n"));
         out.add(f("incr bad delta", "incr n abc\r\n", "CLIENT_ERROR invalid numeric delta argument\r\n"));
         out.add(f("incr negative delta", "incr n -1\r\n", "CLIENT_ERROR invalid numeric delta argument\r\n"));
         out.add(f("incr delta over 2^64", "incr n 18446744073709551616\r\n",

@@ -28,9 +28,12 @@ final class CommandStreamGenerator {
     static final String CAS_PREFIX = "{cas:";
     private static final String VALUE_CHARS = "abcdefghijklnoprstuvwxyz0123456789";
     private static final String[] STORAGE = {"set", "add", "replace", "append", "prepend"};
-    /** Absolute times far in the past (beyond 30 days, so absolute) and far in the future. */
+    /**
+     * Never, relative times far longer than a run (so nothing expires mid-run, however slow the machine), negative,
+     * absolute times in the past (beyond 30 days, so absolute) and beyond 2^31 (truncated to 32 bits, so negative).
+     */
     private static final String[] EXPTIMES = {"0", "0", "0", "1000", "86400", "2592000", "-1", "-100", "2592001",
-            "1000000000", "4102444800", "+100", "0100", " 0"};
+            "1000000000", "4102444800", "+1000", "01000", " 0"};
 
     private final Random random;
     private final List<String> keys = new ArrayList<>();

@@ -227,6 +227,15 @@ public final class Flags {
         if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec option) {
             return String.join("/", option.names());
         }
+        // A flag given without its value ("-p" at the end) carries its option here, not in getArgSpec().
+        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+                && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
+            return String.join("/", option.names());
+        }
+        // An unknown flag or a stray word: name it as given.
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            return unmatched.getUnmatched().get(0);
+        }
         return "arguments";
     }
 

@@ -20,6 +20,11 @@ final class Numbers {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0x0b || b == 0x0c;
     }
 
+    /** What may follow a number's digits: whitespace, or a NUL, where C's string (and memcached's parse) ends. */
+    private static boolean endsNumber(int b) {
+        return b == 0 || isSpace(b);
+    }
+
     /**
      * memcached's {@code safe_strtoull}: optional leading whitespace and sign, decimal digits, then the end or
      * whitespace. Overflow fails; a minus sign fails unless the wrapped result is non-negative as a signed number.
@@ -48,7 +53,7 @@ final class Numbers {
         if (i == digitsStart) {
             return false;
         }
-        if (i < to && !isSpace(b[i])) {
+        if (i < to && !endsNumber(b[i])) {
             return false;
         }
         if (negative) {
@@ -81,7 +86,7 @@ final class Numbers {
             value = value * 10 + (b[i] - '0');
             i++;
         }
-        if (i == digitsStart || (i < to && !isSpace(b[i]))) {
+        if (i == digitsStart || (i < to && !endsNumber(b[i]))) {
             return false;
         }
         out[0] = (int) (negative ? -value : value);

@@ -19,6 +19,8 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
     static final int MAX_GET_LINE = 1024 * 1024;
     /** memcached's version we match, answered to {@code version} because clients and tools choose behaviour by it. */
     static final String COMPATIBLE_VERSION = "1.6.18";
+    /** memcached's MAX_VERBOSITY_LEVEL: {@code verbosity} clamps to it. */
+    private static final int MAX_VERBOSITY = 2;
     private static final byte[] VERSION_REPLY = Replies.ascii("VERSION " + COMPATIBLE_VERSION + "\r\n");
 
     private final CommandExecutor exec;
@@ -316,18 +318,20 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
                 return;
             }
         }
-        // memcached answers a key over 250 bytes with an error alone, dropping values already found on the line.
+        // memcached looks keys up in order and stops at a key over 250 bytes: the keys before it are fetched (and for
+        // gat touched), but the reply is the error alone, without the values already found.
+        Item[] found = new Item[ntok];
         for (int t = first; t < ntok; t++) {
             if (tokenLength(t) > Key.MAX_LENGTH) {
                 reply.write(Replies.BAD_FORMAT);
                 return;
             }
+            Key key = key(t);
+            found[t] = touch ? exec.getAndTouch(key, exptime) : exec.get(key);
         }
         for (int t = first; t < ntok; t++) {
-            Key key = key(t);
-            Item item = touch ? exec.getAndTouch(key, exptime) : exec.get(key);
-            if (item != null) {
-                writeValue(t, item, withCas);
+            if (found[t] != null) {
+                writeValue(t, found[t], withCas);
             }
         }
         reply.write(Replies.END);
@@ -556,8 +560,12 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
         }
         boolean noreply = lastIsNoreply();
         long[] level = new long[1];
-        // memcached reads the level with strtoul and no check; garbage means 0.
-        exec.control.verbosity(Numbers.parseUnsigned(line, starts[1], ends[1], level) ? (int) level[0] : 0);
+        // memcached's safe_strtoul: garbage is a format error; levels above 2 mean 2.
+        if (!Numbers.parseUnsigned(line, starts[1], ends[1], level)) {
+            send(Replies.BAD_FORMAT, noreply);
+            return;
+        }
+        exec.control.verbosity((int) Math.min(MAX_VERBOSITY, level[0] & 0xFFFF_FFFFL));
         send(Replies.OK, noreply);
     }
 

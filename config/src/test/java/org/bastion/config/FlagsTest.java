@@ -1,0 +1,195 @@
+package org.bastion.config;
+
+import static org.bastion.config.SettingsTest.refused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** memcached's flags, short and long, and {@code @file}, parsed into {@link Settings}. */
+class FlagsTest {
+    private static Settings parse(String... args) {
+        Flags.Parsed p = Flags.parse(args);
+        assertFalse(p.help());
+        assertFalse(p.version());
+        return p.settings();
+    }
+
+    @Test
+    void noFlagsGiveTheDefaults() {
+        assertEquals(Settings.defaults().describe(), parse().describe());
+    }
+
+    @Test
+    void port() {
+        assertEquals(1234, parse("-p", "1234").port());
+        assertEquals(1235, parse("--port", "1235").port());
+        assertEquals(1236, parse("--port=1236").port());
+        assertEquals(1237, parse("-p1237").port());
+        refused("-p/--port", () -> Flags.parse("-p", "abc"));
+        refused("-p/--port", () -> Flags.parse("-p", "70000"));
+        refused("-p/--port", () -> Flags.parse("-p"));
+    }
+
+    @Test
+    void listen() {
+        assertEquals(List.of("127.0.0.1", "::1"), parse("-l", "127.0.0.1,::1").listen());
+        assertEquals(List.of("127.0.0.2"), parse("--listen", "127.0.0.2").listen());
+        refused("-l/--listen", () -> Flags.parse("-l", "0.0.0.0"));
+        assertEquals(List.of("0.0.0.0"), parse("-l", "0.0.0.0", "--allow", "10.0.0.0/8").listen());
+    }
+
+    @Test
+    void memoryLimit() {
+        assertEquals(128L << 20, parse("-m", "128").memoryLimitBytes());
+        assertEquals(256L << 20, parse("--memory-limit", "256").memoryLimitBytes());
+        assertEquals(1024L << 20, parse("-m", "1g").memoryLimitBytes());
+        refused("-m/--memory-limit", () -> Flags.parse("-m", "lots"));
+        refused("-m/--memory-limit", () -> Flags.parse("-m", "-5"));
+    }
+
+    @Test
+    void connLimitAndThreads() {
+        assertEquals(10, parse("-c", "10").maxConnections());
+        assertEquals(11, parse("--conn-limit", "11").maxConnections());
+        assertEquals(3, parse("-t", "3").threads());
+        assertEquals(4, parse("--threads", "4").threads());
+        refused("-c/--conn-limit", () -> Flags.parse("-c", "0"));
+        refused("-t/--threads", () -> Flags.parse("-t", "x"));
+    }
+
+    @Test
+    void maxItemSizeWithSuffixes() {
+        assertEquals(512 * 1024, parse("-I", "512k").maxItemSize());
+        assertEquals(2 * 1024 * 1024, parse("-I", "2m").maxItemSize());
+        assertEquals(2 * 1024 * 1024, parse("-I", "2M").maxItemSize());
+        assertEquals(1024 * 1024, parse("--max-item-size", "1048576").maxItemSize());
+        assertEquals(1024, parse("-I", "1k").maxItemSize());
+        assertEquals(1024 * 1024 * 1024, parse("-I", "1g", "-m", "4096").maxItemSize());
+        refused("-I/--max-item-size", () -> Flags.parse("-I", "1023"));
+        refused("-I/--max-item-size", () -> Flags.parse("-I", "2g", "-m", "8192"));
+        refused("-I/--max-item-size", () -> Flags.parse("-I", "big"));
+        refused("-I/--max-item-size", () -> Flags.parse("-I", "64m"));
+    }
+
+    @Test
+    void evictionsUserUdpProtocol() {
+        assertTrue(parse("-M").evictionsDisabled());
+        assertTrue(parse("--disable-evictions").evictionsDisabled());
+        assertEquals("nobody", parse("-u", "nobody").user());
+        assertEquals("memcache", parse("--user", "memcache").user());
+        assertEquals(11222, parse("-U", "0").port());
+        parse("--udp-port", "0");
+        refused("-U/--udp-port", () -> Flags.parse("-U", "11211"));
+        refused("-U/--udp-port", () -> Flags.parse("-U", "x"));
+        assertEquals(Protocol.BINARY, parse("-B", "binary").protocol());
+        assertEquals(Protocol.ASCII, parse("--protocol", "ascii").protocol());
+        refused("-B/--protocol", () -> Flags.parse("-B", "json"));
+    }
+
+    @Test
+    void verbosity() {
+        assertEquals(0, parse().verbosity());
+        assertEquals(1, parse("-v").verbosity());
+        assertEquals(2, parse("-vv").verbosity());
+        assertEquals(2, parse("-v", "--verbose").verbosity());
+        assertTrue(parse("-vvM").evictionsDisabled(), "short flags cluster, as with getopt");
+    }
+
+    @Test
+    void extendedOptions() {
+        assertEquals(30, parse("-o", "idle_timeout=30").idleTimeoutSeconds());
+        assertEquals(40, parse("--extended", "idle_timeout=40").idleTimeoutSeconds());
+        Flags.Parsed p = Flags.parse("-o", "modern,slab_reassign,idle_timeout=5,hashpower=20");
+        assertEquals(5, p.settings().idleTimeoutSeconds());
+        assertEquals(3, p.warnings().size(), p.warnings().toString());
+        assertTrue(p.warnings().get(0).startsWith("-o modern"), p.warnings().get(0));
+        refused("-o idle_timeout", () -> Flags.parse("-o", "idle_timeout=soon"));
+        refused("-o idle_timeout", () -> Flags.parse("-o", "idle_timeout=-1"));
+        SettingsException e = refused("-o/--extended", () -> Flags.parse("-o", "bogus=1"));
+        assertTrue(e.getMessage().contains("bogus"), e.getMessage());
+    }
+
+    @Test
+    void hardeningFlags() {
+        Settings s = parse("-A", "-F", "-X", "--max-conns-per-ip", "5", "--read-only-from", "10.0.0.0/8",
+                "--request-timeout", "9", "--metrics-listen", "127.0.0.1:9100", "-P", "/tmp/b.pid");
+        assertTrue(s.shutdownEnabled());
+        assertTrue(s.flushAllDisabled());
+        assertTrue(s.dumpingDisabled());
+        assertEquals(5, s.maxConnectionsPerSource());
+        assertEquals("10.0.0.0/8", s.readOnlyFrom().get(0).toString());
+        assertEquals(9, s.requestTimeoutSeconds());
+        assertEquals("127.0.0.1:9100", s.metricsListen());
+        assertEquals(Path.of("/tmp/b.pid"), s.pidFile());
+        assertTrue(parse("--enable-shutdown").shutdownEnabled());
+        assertTrue(parse("-d").daemon());
+        assertEquals(2, parse("--allow", "10.0.0.0/8", "--allow", "192.168.0.0/16,fd00::/8").allow().size() - 1);
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertTrue(Flags.parse("-V").version());
+        assertTrue(Flags.parse("--version").version());
+        assertTrue(Flags.parse("-h").help());
+        assertTrue(Flags.parse("--help").help());
+        assertNull(Flags.parse("-h").settings());
+        String usage = Flags.usage();
+        for (String flag : new String[] {"--port", "--listen", "--memory-limit", "--conn-limit", "--threads",
+                "--max-item-size", "--disable-evictions", "--user", "--udp-port", "--extended", "--version", "--help"}) {
+            assertTrue(usage.contains(flag), flag + " missing from usage");
+        }
+    }
+
+    @Test
+    void unknownFlagIsNamed() {
+        refused("--bogus", () -> Flags.parse("--bogus"));
+        refused("stray", () -> Flags.parse("-p", "1", "stray"));
+        SettingsException missing = refused("-m/--memory-limit", () -> Flags.parse("-m"));
+        assertTrue(missing.getMessage().contains("Missing"), missing.getMessage());
+    }
+
+    @Test
+    void atFileLikeDebiansMemcachedConf(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("bastion.conf");
+        Files.writeString(conf, String.join("\n",
+                "# Bastion configuration, one flag per line",
+                "",
+                "# Start with a cap of 128 megs of memory",
+                "-m 128",
+                "-p 11333",
+                "   # indented comment",
+                "-l 127.0.0.1",
+                "-c 100",
+                "-v",
+                "--max-item-size 2m",
+                "-o idle_timeout=60",
+                "# -t 99",
+                "-u nobody",
+                ""));
+        Settings s = parse("@" + conf);
+        assertEquals(128L << 20, s.memoryLimitBytes());
+        assertEquals(11333, s.port());
+        assertEquals(100, s.maxConnections());
+        assertEquals(1, s.verbosity());
+        assertEquals(2 * 1024 * 1024, s.maxItemSize());
+        assertEquals(60, s.idleTimeoutSeconds());
+        assertEquals("nobody", s.user());
+        assertEquals(Runtime.getRuntime().availableProcessors(), s.threads(), "commented-out flags stay off");
+        assertEquals(11444, parse("@" + conf, "-p", "11444").port(), "later flags override the file");
+    }
+
+    @Test
+    void badFlagInAtFileIsNamed(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, "-m 64\n-p nope\n");
+        refused("-p/--port", () -> Flags.parse("@" + conf));
+    }
+}

@@ -1,0 +1,51 @@
+package org.bastion.server;
+
+import org.bastion.config.Settings;
+
+/** Building blocks for tests that drive the command path without sockets. */
+final class TestServers {
+    private TestServers() {
+    }
+
+    /** A CommandExecutor over a fresh Store on the given clock, with the given settings. */
+    static CommandExecutor executor(Settings settings, Clock clock) {
+        Stats stats = new Stats();
+        Store store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
+        return new CommandExecutor(store, stats, settings, new FakeControl());
+    }
+
+    static CommandExecutor executor() {
+        return executor(Settings.builder().threads(1).build(), new ManualClock());
+    }
+
+    /** Server-wide controls that only remember what they were asked. */
+    static final class FakeControl implements ServerControl {
+        int verbosity;
+        int shutdowns;
+
+        @Override
+        public void shutdown() {
+            shutdowns++;
+        }
+
+        @Override
+        public void verbosity(int level) {
+            verbosity = level;
+        }
+
+        @Override
+        public int verbosity() {
+            return verbosity;
+        }
+
+        @Override
+        public int port() {
+            return 0;
+        }
+
+        @Override
+        public int threads() {
+            return 1;
+        }
+    }
+}

@@ -72,6 +72,11 @@ public final class Bastion implements AutoCloseable {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
+    /** The bound address of the {@code --metrics-listen} Prometheus endpoint, or null when it is off. */
+    public InetSocketAddress metricsAddress() {
+        return server.metricsAddress();
+    }
+
     /** The validated settings this server runs with. */
     public Settings settings() {
         return server.settings();
@@ -130,6 +135,7 @@ public final class Bastion implements AutoCloseable {
     public static final class Builder {
         private Settings.Builder settings = Settings.builder().port(0).threads(DEFAULT_THREADS);
         private boolean nativeTransport;
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -269,6 +275,15 @@ public final class Bastion implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Registers Bastion's meters ({@code bastion.commands}, {@code bastion.connections.*}, ...) in the
+         * application's own registry, tagged {@code port}; they are removed again when the server stops.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
         /** {@code -v}: verbosity, 0 (default) to 2. */
         public Builder verbosity(int level) {
             settings.verbosity(level);
@@ -307,7 +322,7 @@ public final class Bastion implements AutoCloseable {
          * @throws IllegalStateException when an address cannot be bound
          */
         public Bastion start() {
-            return new Bastion(Server.start(settings.build(), Clock.system(), nativeTransport));
+            return new Bastion(Server.start(settings.build(), Clock.system(), nativeTransport, meterRegistry));
         }
     }
 }

@@ -395,7 +395,18 @@ public final class Settings {
             return this;
         }
 
+        /** {@code --metrics-listen host:port} ({@code [v6]:port} for IPv6), or null for no metrics endpoint. */
         public Builder metricsListen(String hostPort) {
+            if (hostPort != null) {
+                int colon = hostPort.lastIndexOf(':');
+                String host = colon > 0 ? hostPort.substring(0, colon) : "";
+                String port = colon > 0 ? hostPort.substring(colon + 1) : "";
+                boolean bareV6 = host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"));
+                if (host.isEmpty() || bareV6 || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+                    throw new SettingsException("--metrics-listen", "'" + hostPort + "' is not host:port, for example"
+                            + " 127.0.0.1:9150 or [::1]:9150");
+                }
+            }
             this.metricsListen = hostPort;
             return this;
         }
@@ -421,12 +432,25 @@ public final class Settings {
                 throw new SettingsException("-l/--listen", "listening on " + String.join(",", listen)
                         + " beyond loopback needs --allow CIDR (the networks that may connect), or --allow-file");
             }
+            if (metricsListen != null && allow.isEmpty() && allowFile == null && !metricsOnLoopback()) {
+                throw new SettingsException("--metrics-listen", "serving metrics on " + metricsListen
+                        + " beyond loopback needs --allow CIDR (the networks that may scrape), or --allow-file");
+            }
             for (Cidr rule : allow) {
                 if (rule.isEverything()) {
                     warnings.add("--allow " + rule + " admits every source address: prefer the networks of your clients");
                 }
             }
             return new Settings(this, warnings);
+        }
+
+        private boolean metricsOnLoopback() {
+            String host = metricsListen.substring(0, metricsListen.lastIndexOf(':'));
+            try {
+                return isLoopback(host);
+            } catch (SettingsException e) {
+                throw new SettingsException("--metrics-listen", "cannot resolve '" + host + "'");
+            }
         }
 
         private static List<Cidr> parseCidrs(String flag, String cidrs) {

@@ -131,6 +131,12 @@ public final class Main {
         out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
         out.println("bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
+        if (server.metricsAddress() != null) {
+            java.net.InetSocketAddress m = server.metricsAddress();
+            out.println("bastion: metrics on http://" + (m.getAddress() instanceof java.net.Inet6Address
+                    ? "[" + m.getAddress().getHostAddress() + "]" : m.getAddress().getHostAddress()) + ":" + m.getPort()
+                    + "/metrics");
+        }
         out.flush();
         if (reporter != null) {
             reporter.ready(ProcessHandle.current().pid(), server.port());

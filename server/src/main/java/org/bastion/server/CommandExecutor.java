@@ -83,8 +83,16 @@ final class CommandExecutor {
                 case STORED -> stats.casHits.increment();
                 case EXISTS -> stats.casBadval.increment();
                 case NOT_FOUND -> stats.casMisses.increment();
-                default -> { }
+                default -> stats.count(Stats.Command.CAS, Stats.Outcome.ERROR);
             }
+        } else {
+            stats.count(Stats.command(mode), switch (result) {
+                case STORED -> Stats.Outcome.STORED;
+                case NOT_STORED -> Stats.Outcome.NOT_STORED;
+                case EXISTS -> Stats.Outcome.EXISTS;
+                case NOT_FOUND -> Stats.Outcome.MISS;
+                case NO_MEMORY -> Stats.Outcome.ERROR;
+            });
         }
         return written;
     }
@@ -93,6 +101,7 @@ final class CommandExecutor {
     void rejectTooLarge(Store.Mode mode, Key key) {
         stats.cmdSet.increment();
         stats.storeTooLarge.increment();
+        stats.count(Stats.command(mode), Stats.Outcome.ERROR);
         if (mode == Store.Mode.SET && key != null) {
             store.remove(key);
         }
@@ -150,12 +159,16 @@ final class CommandExecutor {
                 stats.incrHits.increment();
             } else if (miss) {
                 stats.incrMisses.increment();
+            } else {
+                stats.count(Stats.Command.INCR, Stats.Outcome.ERROR);
             }
         } else {
             if (hit) {
                 stats.decrHits.increment();
             } else if (miss) {
                 stats.decrMisses.increment();
+            } else {
+                stats.count(Stats.Command.DECR, Stats.Outcome.ERROR);
             }
         }
         return result;
@@ -181,6 +194,7 @@ final class CommandExecutor {
     boolean flushAll(long delaySeconds) {
         stats.cmdFlush.increment();
         if (settings.flushAllDisabled()) {
+            stats.count(Stats.Command.FLUSH_ALL, Stats.Outcome.ERROR);
             return false;
         }
         store.flushAll(delaySeconds);

@@ -24,6 +24,18 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // Registered for `stats conns` while the connection is open, whatever protocol it turns out to speak.
+        ConnectionRegistry registry = exec.stats.connections;
+        long id = registry.add(session);
+        ctx.channel().closeFuture().addListener(f -> registry.remove(id));
+        io.micrometer.core.instrument.Timer latency = exec.stats.batchLatency;
+        if (latency != null) {
+            ctx.pipeline().addBefore(ctx.name(), "latency", new BatchLatencyHandler(latency));
+        }
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (!in.isReadable()) {
             return;

@@ -12,6 +12,8 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +36,12 @@ public final class Server implements AutoCloseable {
     private final ServerThreads threads = new ServerThreads();
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** The embedding application's registry, or null. */
+    private final MeterRegistry userRegistry;
+    /** The registry behind --metrics-listen, owned (and closed) by this server, or null. */
+    private MeterRegistry endpointRegistry;
+    private final List<BastionMetrics> metrics = new ArrayList<>();
+    private MetricsEndpoint metricsEndpoint;
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
@@ -41,8 +49,9 @@ public final class Server implements AutoCloseable {
     /** Linux epoll rather than NIO: faster under load, but loading its native library slows a JVM's first start. */
     private final boolean nativeTransport;
 
-    private Server(Settings settings, Clock clock, boolean preferNativeTransport) {
+    private Server(Settings settings, Clock clock, boolean preferNativeTransport, MeterRegistry userRegistry) {
         this.settings = settings;
+        this.userRegistry = userRegistry;
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
@@ -61,12 +70,25 @@ public final class Server implements AutoCloseable {
 
     /** As {@link #start(Settings)} with a clock of the caller's choosing (tests). */
     public static Server start(Settings settings, Clock clock) {
-        return start(settings, clock, true);
+        return start(settings, clock, true, null, true);
+    }
+
+    /**
+     * As {@link #start(Settings, Clock)}, also registering Bastion's meters in {@code registry} (null for none). The
+     * meters are removed from the registry when the server stops.
+     */
+    public static Server start(Settings settings, Clock clock, MeterRegistry registry) {
+        return start(settings, clock, true, registry, true);
+    }
+
+    /** As {@link #start(Settings, Clock, boolean)}, also registering Bastion's meters in {@code registry} (or null). */
+    public static Server start(Settings settings, Clock clock, boolean preferNativeTransport, MeterRegistry registry) {
+        return start(settings, clock, preferNativeTransport, registry, true);
     }
 
     /** As {@link #start(Settings, Clock)}, choosing whether epoll may be used where available (else NIO). */
     public static Server start(Settings settings, Clock clock, boolean preferNativeTransport) {
-        return start(settings, clock, preferNativeTransport, true);
+        return start(settings, clock, preferNativeTransport, null, true);
     }
 
     /**
@@ -74,13 +96,15 @@ public final class Server implements AutoCloseable {
      * privileges in between, so no request is ever served as root. Connections wait in the listen backlog meanwhile.
      */
     public static Server bindWithoutAccepting(Settings settings) {
-        return start(settings, Clock.system(), true, false);
+        return start(settings, Clock.system(), true, null, false);
     }
 
-    private static Server start(Settings settings, Clock clock, boolean preferNativeTransport, boolean accept) {
-        Server server = new Server(settings, clock, preferNativeTransport);
+    private static Server start(Settings settings, Clock clock, boolean preferNativeTransport,
+            MeterRegistry registry, boolean accept) {
+        Server server = new Server(settings, clock, preferNativeTransport, registry);
         try {
             server.bind(accept);
+            server.startMetrics(accept);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -92,6 +116,9 @@ public final class Server implements AutoCloseable {
     public void acceptConnections() {
         for (Channel ch : listeners) {
             ch.config().setAutoRead(true);
+        }
+        if (metricsEndpoint != null) {
+            metricsEndpoint.serve();
         }
     }
 
@@ -137,6 +164,31 @@ public final class Server implements AutoCloseable {
             bindPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         port = bindPort;
+        for (Channel ch : listeners) {
+            stats.connections.listening(ch.localAddress());
+        }
+    }
+
+    /**
+     * Meters for the user's registry and the --metrics-listen endpoint, tagged with the port to tell servers apart. The
+     * endpoint is bound here but serves only from {@link #acceptConnections()} when {@code serve} is false.
+     */
+    private void startMetrics(boolean serve) {
+        Tags tags = Tags.of("port", Integer.toString(port));
+        if (userRegistry != null) {
+            metrics.add(BastionMetrics.bind(userRegistry, exec, tags));
+        }
+        if (settings.metricsListen() != null) {
+            endpointRegistry = MetricsEndpoint.newRegistry();
+            metrics.add(BastionMetrics.bind(endpointRegistry, exec, tags));
+            metricsEndpoint = MetricsEndpoint.start(settings.metricsListen(), endpointRegistry,
+                    sourcePolicy::admits, exec.securityLog, threads.factory("metrics"), serve);
+        }
+    }
+
+    /** The bound address of the --metrics-listen endpoint, or null when it is off. */
+    public InetSocketAddress metricsAddress() {
+        return metricsEndpoint == null ? null : metricsEndpoint.address();
     }
 
     /** The bound TCP port. */
@@ -203,6 +255,15 @@ public final class Server implements AutoCloseable {
             closed = true;
         }
         try {
+            if (metricsEndpoint != null) {
+                metricsEndpoint.close();
+            }
+            for (BastionMetrics m : metrics) {
+                m.close();
+            }
+            if (endpointRegistry != null) {
+                endpointRegistry.close();
+            }
             for (Channel ch : listeners) {
                 ch.close().syncUninterruptibly();
             }

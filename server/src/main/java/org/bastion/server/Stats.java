@@ -4,10 +4,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Every counter the server keeps, counted once, cheaply and without locks on the event loops. {@code stats} and any
- * metrics exporter read the same fields, so they cannot disagree.
+ * Every counter the server keeps, counted once, cheaply and without locks on the event loops. {@code stats} and the
+ * Micrometer meters ({@link BastionMetrics}) read the same fields, so they cannot disagree.
  */
 final class Stats {
+    /** Commands whose outcomes memcached's own keys do not already count (see {@link #outcome}). */
+    enum Command { SET, ADD, REPLACE, APPEND, PREPEND, CAS, INCR, DECR, FLUSH_ALL }
+
+    /** What became of a command, as the {@code outcome} tag of {@code bastion.commands}. */
+    enum Outcome { HIT, MISS, STORED, NOT_STORED, EXISTS, ERROR }
+
     final long startedAtMillis = System.currentTimeMillis();
     final long startedAtNanos = System.nanoTime();
 
@@ -49,11 +55,70 @@ final class Stats {
     final LongAdder authCmds = new LongAdder();
     final LongAdder authErrors = new LongAdder();
 
+    /**
+     * Outcomes memcached has no key for (set stored/not stored, incr on a non-number, ...), one cell per command and
+     * outcome. Outcomes memcached does count (get_hits, cas_badval, ...) are not counted here a second time.
+     */
+    private final LongAdder[] outcomes = new LongAdder[Command.values().length * Outcome.values().length];
+
     // store
     final LongAdder totalItems = new LongAdder();
     final LongAdder evictions = new LongAdder();
     final LongAdder expiredUnfetched = new LongAdder();
     final LongAdder evictedUnfetched = new LongAdder();
+
+    /**
+     * Server-side latency per read batch ({@link BatchLatencyHandler}), or null when no meter registry is bound: then
+     * nothing is timed at all. Set once before the server accepts connections.
+     */
+    volatile io.micrometer.core.instrument.Timer batchLatency;
+
+    /** The open connections and listening sockets, for {@code stats conns}. */
+    final ConnectionRegistry connections = new ConnectionRegistry();
+
+    Stats() {
+        for (int i = 0; i < outcomes.length; i++) {
+            outcomes[i] = new LongAdder();
+        }
+        for (int i = 0; i < evictionsByClass.length; i++) {
+            evictionsByClass[i] = new LongAdder();
+        }
+    }
+
+    /** The counter of one command's outcome. */
+    LongAdder outcome(Command command, Outcome outcome) {
+        return outcomes[command.ordinal() * Outcome.values().length + outcome.ordinal()];
+    }
+
+    /** Evictions per size class ({@link SizeClasses}), index = class id; {@code stats items}' {@code evicted}. */
+    private final LongAdder[] evictionsByClass = new LongAdder[64];
+
+    /** Counts an eviction in the size class of an item of this weight (the total is {@link #evictions}). */
+    void evictedFromClass(long weight) {
+        evictionsByClass[SizeClasses.classOf(weight)].increment();
+    }
+
+    /** Evictions from one size class since start or {@code stats reset}. */
+    long evictionsInClass(int id) {
+        return evictionsByClass[id].sum();
+    }
+
+    /** The storage command behind a store mode. */
+    static Command command(Store.Mode mode) {
+        return switch (mode) {
+            case SET -> Command.SET;
+            case ADD -> Command.ADD;
+            case REPLACE -> Command.REPLACE;
+            case APPEND -> Command.APPEND;
+            case PREPEND -> Command.PREPEND;
+            case CAS -> Command.CAS;
+        };
+    }
+
+    /** Counts one outcome of a command: an array index and a LongAdder increment, nothing more. */
+    void count(Command command, Outcome outcome) {
+        outcome(command, outcome).increment();
+    }
 
     /** {@code stats reset}: zeroes the counters memcached resets; gauges (connections, items) stay. */
     void reset() {
@@ -63,6 +128,12 @@ final class Stats {
                 deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits, casMisses, casBadval,
                 touchHits, touchMisses, cmdMeta, storeTooLarge, storeNoMemory, authCmds, authErrors, totalItems, evictions, expiredUnfetched,
                 evictedUnfetched}) {
+            a.reset();
+        }
+        for (LongAdder a : outcomes) {
+            a.reset();
+        }
+        for (LongAdder a : evictionsByClass) {
             a.reset();
         }
     }

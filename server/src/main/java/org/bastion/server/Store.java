@@ -60,6 +60,9 @@ final class Store {
                 .evictionListener((Key k, Item v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
                         stats.evictions.increment();
+                        if (k != null && v != null) {
+                            stats.evictedFromClass(weigh(k, v.value.length));
+                        }
                         if (v != null && !v.fetched) {
                             stats.evictedUnfetched.increment();
                         }
@@ -517,6 +520,19 @@ final class Store {
 
     long limitBytes() {
         return limitBytes;
+    }
+
+    /**
+     * Every live item, without marking it fetched: {@code stats items/slabs/sizes} and {@code stats cachedump}. A walk
+     * over the whole store, like memcached's {@code stats sizes}.
+     */
+    void forEachLive(java.util.function.BiConsumer<Key, Item> action) {
+        long now = clock.nanoTime();
+        cache.asMap().forEach((k, v) -> {
+            if (isLive(v, now, false)) {
+                action.accept(k, v);
+            }
+        });
     }
 
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas) {

@@ -537,6 +537,7 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
         boolean noreply = lastIsNoreply();
         if (exec.settings.flushAllDisabled()) {
             exec.stats.cmdFlush.increment();
+            exec.stats.count(Stats.Command.FLUSH_ALL, Stats.Outcome.ERROR);
             send(Replies.FLUSH_DISABLED, noreply);
             return;
         }
@@ -572,7 +573,8 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
     private void stats() {
         String sub = ntok >= 2 ? new String(line, starts[1], tokenLength(1), java.nio.charset.StandardCharsets.ISO_8859_1) : "";
         byte[] out = StatsReport.render(exec, session, sub, ntok >= 3 ? new String(line, starts[2], tokenLength(2),
-                java.nio.charset.StandardCharsets.ISO_8859_1) : null);
+                java.nio.charset.StandardCharsets.ISO_8859_1) : null, ntok >= 4 ? new String(line, starts[3],
+                tokenLength(3), java.nio.charset.StandardCharsets.ISO_8859_1) : null);
         reply.write(out == null ? Replies.ERROR : out);
     }
 

@@ -75,6 +75,12 @@ final class CommandExecutor {
         stats.cmdSet.increment();
         Store.WriteResult written = store.write(mode, key, flags, store.deadline(exptime), value, cas, 0);
         Store.StoreResult result = written.result();
+        countWrite(mode, result);
+        return written;
+    }
+
+    /** The outcome of a storage command, whichever protocol sent it: memcached's keys, then Bastion's outcomes. */
+    private void countWrite(Store.Mode mode, Store.StoreResult result) {
         if (result == Store.StoreResult.NO_MEMORY) {
             stats.storeNoMemory.increment();
         }
@@ -94,7 +100,6 @@ final class CommandExecutor {
                 case NO_MEMORY -> Stats.Outcome.ERROR;
             });
         }
-        return written;
     }
 
     /** A value over {@code -I}: refused, and for set the old value goes too, as memcached does. */
@@ -225,17 +230,7 @@ final class CommandExecutor {
         stats.cmdSet.increment();
         Store.WriteResult result = store.write(mode, key, flags, store.deadline(exptime), value, cas, newCas,
                 allowStale, binaryKey);
-        if (result.result() == Store.StoreResult.NO_MEMORY) {
-            stats.storeNoMemory.increment();
-        }
-        if (mode == Store.Mode.CAS) {
-            switch (result.result()) {
-                case STORED -> stats.casHits.increment();
-                case EXISTS -> stats.casBadval.increment();
-                case NOT_FOUND -> stats.casMisses.increment();
-                default -> { }
-            }
-        }
+        countWrite(mode, result.result());
         return result;
     }
 

@@ -32,6 +32,8 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
     private int[] starts = new int[32];
     private int[] ends = new int[32];
     private int ntok;
+    /** Out-parameter for {@link Numbers}' parsers, reused so parsing a command allocates nothing. */
+    private final long[] number = new long[1];
 
     // A storage command whose data block has not fully arrived.
     private boolean pending;
@@ -110,9 +112,8 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
                 completed++;
                 continue;
             }
-            int start = in.readerIndex();
-            int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
-            if (lf < 0) {
+            int len = readLine(in);
+            if (len < 0) {
                 if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
                     exec.securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(),
                             "closed: " + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
@@ -120,16 +121,6 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
                 }
                 return;
             }
-            int end = lf;
-            if (end > start && in.getByte(end - 1) == '\r') {
-                end--;
-            }
-            int len = end - start;
-            if (line.length < len) {
-                line = new byte[Math.max(len, line.length * 2)];
-            }
-            in.getBytes(start, line, 0, len);
-            in.readerIndex(lf + 1);
             session.lastCommandNanos = System.nanoTime();
             processLine(ctx, len);
             completed++;
@@ -137,6 +128,52 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
         if (closing) {
             in.skipBytes(in.readableBytes());
         }
+    }
+
+    /** Copies the next complete line (without CR LF) into {@link #line} and consumes it; -1 when none has arrived. */
+    private int readLine(ByteBuf in) {
+        int start = in.readerIndex();
+        int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
+        if (lf < 0) {
+            return -1;
+        }
+        int end = lf;
+        if (end > start && in.getByte(end - 1) == '\r') {
+            end--;
+        }
+        int len = end - start;
+        if (line.length < len) {
+            line = new byte[Math.max(len, line.length * 2)];
+        }
+        in.getBytes(start, line, 0, len);
+        in.readerIndex(lf + 1);
+        return len;
+    }
+
+    /**
+     * Benchmark hook ({@code TextDecodeGetSetBenchmark}): frames and tokenizes the next line of {@code in} and builds
+     * the keys and numbers get/set would, without executing anything. Returns a digest of the parse, or -1.
+     */
+    long decodeOnly(ByteBuf in) {
+        int len = readLine(in);
+        if (len < 0) {
+            return -1;
+        }
+        tokenize(len);
+        long digest = ntok;
+        if (tokenIs(0, "set") && ntok >= 5) {
+            if (!Numbers.parseUnsigned(line, starts[2], ends[2], number)
+                    || !Numbers.parseSigned(line, starts[3], ends[3], number)
+                    || !Numbers.parseSigned(line, starts[4], ends[4], number)) {
+                return -1;
+            }
+            digest += number[0] + key(1).hashCode();
+        } else if (tokenIs(0, "get")) {
+            for (int t = 1; t < ntok; t++) {
+                digest += key(t).hashCode();
+            }
+        }
+        return digest;
     }
 
     /** A long line without a newline yet: only get/gets may be that long, and only up to {@link #MAX_GET_LINE}. */
@@ -365,27 +402,36 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        long[] flags = new long[1];
-        long[] exptime = new long[1];
-        long[] length = new long[1];
-        if (!Numbers.parseUnsigned(line, starts[2], ends[2], flags)
-                || !Numbers.parseSigned(line, starts[3], ends[3], exptime)
-                || !Numbers.parseSigned(line, starts[4], ends[4], length)) {
+        // One reused out-parameter: no garbage per storage command.
+        long[] n = number;
+        if (!Numbers.parseUnsigned(line, starts[2], ends[2], n)) {
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        long[] cas = new long[1];
-        if (handleCas && !Numbers.parseUnsigned(line, starts[5], ends[5], cas)) {
+        long flags = n[0];
+        if (!Numbers.parseSigned(line, starts[3], ends[3], n)) {
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        if (length[0] < 0) {
+        long exptime = n[0];
+        if (!Numbers.parseSigned(line, starts[4], ends[4], n)) {
+            send(Replies.BAD_FORMAT, noreply);
+            return;
+        }
+        long length = n[0];
+        n[0] = 0;
+        if (handleCas && !Numbers.parseUnsigned(line, starts[5], ends[5], n)) {
+            send(Replies.BAD_FORMAT, noreply);
+            return;
+        }
+        long cas = n[0];
+        if (length < 0) {
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
         Key key = key(1);
-        if (length[0] > exec.settings.maxItemSize()) {
-            swallow = length[0] + 2;
+        if (length > exec.settings.maxItemSize()) {
+            swallow = length + 2;
             // A read-only source must not reach rejectTooLarge: for set it deletes the old value.
             if (!exec.mayWrite(session)) {
                 send(Replies.ACCESS_DENIED, noreply);
@@ -398,10 +444,10 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
         pending = true;
         pendingMode = mode;
         pendingKey = key;
-        pendingFlags = (int) flags[0];
-        pendingExptime = exptime[0];
-        pendingLength = (int) length[0];
-        pendingCas = cas[0];
+        pendingFlags = (int) flags;
+        pendingExptime = exptime;
+        pendingLength = (int) length;
+        pendingCas = cas;
         pendingNoreply = noreply;
     }
 

@@ -10,7 +10,8 @@
 #
 # Knobs (environment): RUNS (3), DURATION seconds per run (10), WARMUP seconds per workload (10), MEM_MB (1024),
 # THREADS server threads (2), CLIENT_THREADS memcaslap threads (2), ITEMS for the memory test (1000000),
-# BASTION_JVM_FLAGS (see DEFAULT_JVM_FLAGS below), MC_PORT / BASTION_PORT (21211 / 21222).
+# BASTION_JVM_FLAGS (see DEFAULT_JVM_FLAGS below), MC_PORT / BASTION_PORT (21211 / 21222), ONLY (workload indexes to
+# run, e.g. "0 2"; empty for none; default all), SKIP_MEMORY=1 (no memory test).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -152,12 +153,13 @@ say "memcached $(memcached -V | awk '{print $2}'), -m $MEM_MB -t $THREADS; Basti
 say "ulimit -n $(ulimit -n)"
 start_servers
 say "warming up Bastion's JIT (and filling both servers) for ${WARMUP}s per workload"
-for i in "${!WORKLOADS[@]}"; do
+SELECTED=${ONLY-${!WORKLOADS[*]}}
+for i in $SELECTED; do
   run_load bastion "$BASTION_PID" "$BASTION_PORT" "$i" "$WARMUP" no
   run_load memcached "$MC_PID" "$MC_PORT" "$i" "$WARMUP" no
 done
 : >"$WORK/results.tsv"
-for i in "${!WORKLOADS[@]}"; do
+for i in $SELECTED; do
   for r in $(seq 1 "$RUNS"); do
     # Alternate which server goes first, so drift in the machine's load hits both alike.
     if ((r % 2)); then
@@ -172,6 +174,8 @@ done
 stop_servers
 
 # --- memory --------------------------------------------------------------------------------------------------------
+mc_items=0 ba_items=0 mc_base=0 ba_base=0 mc_rss=0 ba_rss=0
+if [ "${SKIP_MEMORY:-0}" != 1 ]; then
 say "memory: loading $ITEMS items of 100 B into freshly started servers"
 start_servers
 load_items() {
@@ -206,6 +210,7 @@ sleep 2
 mc_rss=$(rss_kb "$MC_PID")
 ba_rss=$(rss_kb "$BASTION_PID")
 stop_servers
+fi
 
 # --- table ---------------------------------------------------------------------------------------------------------
 python3 - "$WORK/results.tsv" "$RUNS" "$ITEMS" "$mc_items" "$ba_items" "$mc_base" "$ba_base" "$mc_rss" "$ba_rss" \
@@ -227,9 +232,13 @@ print()
 print("| workload | memcached req/s | Bastion req/s | ratio | memcached CPU us/req | Bastion CPU us/req | ratio |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for i, name in enumerate(names):
+    if (i, "bastion") not in rows:
+        continue
     mt, bt = med(i, "memcached", 0), med(i, "bastion", 0)
     mc, bc = med(i, "memcached", 1), med(i, "bastion", 1)
     print(f"| {name} | {mt:,.0f} | {bt:,.0f} | {bt / mt:.2f}x | {mc:.2f} | {bc:.2f} | {bc / mc:.2f}x |")
+if not mc_rss:
+    sys.exit(0)
 print()
 print(f"Memory after loading {items:,} items of 100 B (curr_items: memcached {mc_items:,}, Bastion {ba_items:,})")
 print()

@@ -38,7 +38,7 @@ final class CommandExecutor {
         return false;
     }
 
-    /** get/gets: one key of a retrieval. */
+    /** get/gets: one key of a retrieval. The key may be a reused {@link Key.Probe}: look it up, never keep it. */
     Item get(Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);

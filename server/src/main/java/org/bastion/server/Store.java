@@ -99,7 +99,7 @@ final class Store {
         return untilMillis <= 0 ? Item.EXPIRED : now + TimeUnit.MILLISECONDS.toNanos(untilMillis);
     }
 
-    /** The live item under the key, or null; marks it fetched. */
+    /** The live item under the key, or null; marks it fetched. The key may be a {@link Key.Probe}: never kept. */
     Item get(Key key) {
         Item item = cache.getIfPresent(key);
         if (item == null) {
@@ -145,6 +145,18 @@ final class Store {
      * protocol's CAS compare on append, as memcached does).
      */
     StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
+        if (mode == Mode.SET && !evictionsDisabled) {
+            // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda,
+            // no result holders) and is just as atomic. Everything else goes through write().
+            Item next = newItem(value, flags, deadline, clock.nanoTime(), 0);
+            stats.totalItems.increment();
+            if (next.expiresAt == Item.EXPIRED) {
+                cache.invalidate(key);
+            } else {
+                cache.put(key, next);
+            }
+            return StoreResult.STORED;
+        }
         return write(mode, key, flags, deadline, value, casUnique, 0).result;
     }
 

@@ -34,6 +34,10 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
     private int ntok;
     /** Out-parameter for {@link Numbers}' parsers, reused so parsing a command allocates nothing. */
     private final long[] number = new long[1];
+    /** The lookup key for get, pointed at each key of the line in turn. */
+    private final Key.Probe probe = new Key.Probe();
+    /** The items a retrieval found, by token index; reused, and emptied after every command. */
+    private Item[] found = new Item[32];
 
     // A storage command whose data block has not fully arrived.
     private boolean pending;
@@ -357,18 +361,23 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
         }
         // memcached looks keys up in order and stops at a key over 250 bytes: the keys before it are fetched (and for
         // gat touched), but the reply is the error alone, without the values already found.
-        Item[] found = new Item[ntok];
+        // Reused across commands (and cleared after use) so a get allocates nothing.
+        if (found.length < ntok) {
+            found = new Item[Math.max(ntok, found.length * 2)];
+        }
         for (int t = first; t < ntok; t++) {
             if (tokenLength(t) > Key.MAX_LENGTH) {
+                Arrays.fill(found, first, t, null);
                 reply.write(Replies.BAD_FORMAT);
                 return;
             }
-            Key key = key(t);
-            found[t] = touch ? exec.getAndTouch(key, exptime) : exec.get(key);
+            // A plain get only looks up: the reused probe saves a Key and a byte[] per key.
+            found[t] = touch ? exec.getAndTouch(key(t), exptime) : exec.get(probe.set(line, starts[t], ends[t]));
         }
         for (int t = first; t < ntok; t++) {
             if (found[t] != null) {
                 writeValue(t, found[t], withCas);
+                found[t] = null;
             }
         }
         reply.write(Replies.END);

@@ -34,8 +34,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-// The Netty defaults the CLI sets (org.bastion.cli.Main#serverNettyDefaults), so the figures are the server's.
-@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.allocator.type=pooled", "-Dio.netty.leakDetection.level=disabled"})
+// The Netty defaults the CLI sets (org.bastion.cli.Main#serverNettyDefaults), and event-loop-like threads on which
+// Netty recycles buffers and write entries, so the figures are the server's.
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.allocator.type=pooled", "-Dio.netty.leakDetection.level=disabled",
+        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=org.bastion.server.FastThreadExecutor"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class PipelineGetSetBenchmark {

@@ -1,17 +1,14 @@
 package org.bastion.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Collects one read batch's replies in a pooled buffer and writes them with one flush. Large values go out as
- * wrapped arrays, so stored bytes are never copied.
+ * Collects one read batch's replies in a pooled direct buffer and writes them with one flush. Stored values are copied
+ * once, into that buffer: the socket can only write from native memory, so a wrapped heap array would be copied by
+ * the transport anyway (Netty's {@code filterOutboundMessage}), into an extra buffer and an extra iovec.
  */
 final class ReplyBuffer {
-    /** Values at least this long are written without copying. */
-    static final int ZERO_COPY_THRESHOLD = 1024;
-
     private final ChannelHandlerContext ctx;
     private final Stats stats;
     private ByteBuf current;
@@ -33,15 +30,12 @@ final class ReplyBuffer {
         buf().writeBytes(bytes);
     }
 
-    /** A stored value: copied when small, wrapped when large. */
+    /** A stored value, copied once into the pooled direct buffer the socket writes from. */
     void value(byte[] value) {
-        if (value.length >= ZERO_COPY_THRESHOLD) {
-            writePending();
-            stats.bytesWritten.add(value.length);
-            ctx.write(Unpooled.wrappedBuffer(value), ctx.voidPromise());
-        } else {
-            buf().writeBytes(value);
-        }
+        ByteBuf buf = buf();
+        // Room for the value and its CRLF in one step: at most one resize, not a chain of doublings.
+        buf.ensureWritable(value.length + 2);
+        buf.writeBytes(value);
     }
 
     /** Hands the pending bytes to the channel without flushing. */

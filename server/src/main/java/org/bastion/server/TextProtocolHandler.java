@@ -174,7 +174,7 @@ final class TextProtocolHandler extends ByteToMessageDecoder implements RequestP
             digest += number[0] + key(1).hashCode();
         } else if (tokenIs(0, "get")) {
             for (int t = 1; t < ntok; t++) {
-                digest += key(t).hashCode();
+                digest += probe.set(line, starts[t], ends[t]).hashCode();
             }
         }
         return digest;

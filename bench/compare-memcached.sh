@@ -25,7 +25,7 @@ ITEMS=${ITEMS:-1000000}
 MC_PORT=${MC_PORT:-21211}
 BASTION_PORT=${BASTION_PORT:-21222}
 # Heap: -m plus room for garbage (the CLI warns below 1.5 x -m + 64 MB); a small young generation keeps RSS close to
-# the live data; the parallel collector gave the smallest RSS per item (README "Performance").
+# the live data (README "Performance").
 DEFAULT_JVM_FLAGS="-Xms$((MEM_MB * 3 / 2 + 256))m -Xmx$((MEM_MB * 3 / 2 + 256))m -Xmn32m -XX:+UseParallelGC"
 BASTION_JVM_FLAGS=${BASTION_JVM_FLAGS:-$DEFAULT_JVM_FLAGS}
 JAR="$ROOT/server/target/bastion.jar"

@@ -145,18 +145,6 @@ final class Store {
      * protocol's CAS compare on append, as memcached does).
      */
     StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
-        if (mode == Mode.SET && !evictionsDisabled) {
-            // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda,
-            // no result holders) and is just as atomic. Everything else goes through write().
-            Item next = newItem(value, flags, deadline, clock.nanoTime(), 0);
-            stats.totalItems.increment();
-            if (next.expiresAt == Item.EXPIRED) {
-                cache.invalidate(key);
-            } else {
-                cache.put(key, next);
-            }
-            return StoreResult.STORED;
-        }
         return write(mode, key, flags, deadline, value, casUnique, 0).result;
     }
 
@@ -179,6 +167,18 @@ final class Store {
      */
     WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas,
             boolean allowStale, boolean binaryKey) {
+        if (mode == Mode.SET && !evictionsDisabled) {
+            // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda, no
+            // result holders) and is just as atomic.
+            Item next = newItem(value, flags, deadline, clock.nanoTime(), newCas, binaryKey);
+            stats.totalItems.increment();
+            if (next.expiresAt == Item.EXPIRED) {
+                cache.invalidate(key);
+            } else {
+                cache.put(key, next);
+            }
+            return new WriteResult(StoreResult.STORED, next);
+        }
         if (evictionsDisabled) {
             long needed = weigh(key, value.length);
             if (eviction.weightedSize().orElse(0) + needed > limitBytes) {

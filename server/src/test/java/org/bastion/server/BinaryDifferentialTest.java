@@ -19,8 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bastion.config.Settings;
 import org.bastion.server.BinaryFrames.Response;
@@ -39,41 +37,21 @@ class BinaryDifferentialTest {
     /** The opaque of the Noop appended to each stream: its answer means every earlier answer is in. */
     private static final int END_MARKER = 0x0e0e0e0e;
 
-    private static Process memcached;
+    private static MemcachedProcess memcached;
     private static int memcachedPort;
     private static Server bastion;
 
     @BeforeAll
     static void start() throws Exception {
         bastion = Server.start(Settings.builder().port(0).build());
-        for (int attempt = 0; attempt < 10 && memcached == null; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            Process p = new ProcessBuilder("memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", String.valueOf(port),
-                    "-U", "0").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (p.isAlive() && System.nanoTime() < deadline) {
-                try (Socket ignored = new Socket("127.0.0.1", port)) {
-                    memcached = p;
-                    memcachedPort = port;
-                    break;
-                } catch (IOException notYet) {
-                    Thread.sleep(50);
-                }
-            }
-            if (memcached == null) {
-                p.destroyForcibly();
-            }
-        }
-        if (memcached == null) {
-            throw new IllegalStateException("could not start memcached on a free port");
-        }
+        memcached = MemcachedProcess.start();
+        memcachedPort = memcached.port();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (memcached != null) {
-            memcached.destroy();
-            memcached.waitFor(10, TimeUnit.SECONDS);
+            memcached.close();
         }
         if (bastion != null) {
             bastion.close();

@@ -7,14 +7,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +29,7 @@ class MetaDifferentialTest {
     private static final int COMMANDS = Integer.getInteger("bastion.meta.commands", 4000);
     private static final String[] KEYS = {"a", "b", "cnt", "st"};
 
-    private static Process memcached;
+    private static MemcachedProcess memcached;
     private static int memcachedPort;
     private static Server bastion;
 
@@ -40,35 +38,14 @@ class MetaDifferentialTest {
         bastion = Server.start(Settings.builder().port(0).build());
         // Without its LRU maintainer and crawler threads, memcached's meta arithmetic is deterministic: those threads
         // briefly hold item references, and a held item makes ma write a new item instead of rewriting in place.
-        for (int attempt = 0; attempt < 8 && memcached == null; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            Process p = new ProcessBuilder("memcached", "-U", "0", "-l", "127.0.0.1", "-p", Integer.toString(port),
-                    "-u", "nobody", "-o", "no_lru_crawler,no_lru_maintainer").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    memcached = p;
-                    memcachedPort = port;
-                    break;
-                } catch (IOException notYet) {
-                    Thread.sleep(50);
-                }
-            }
-            if (memcached == null) {
-                p.destroyForcibly();
-            }
-        }
-        if (memcached == null) {
-            throw new IllegalStateException("could not start memcached on a free loopback port");
-        }
+        memcached = MemcachedProcess.start("-o", "no_lru_crawler,no_lru_maintainer");
+        memcachedPort = memcached.port();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (memcached != null) {
-            memcached.destroy();
-            memcached.waitFor(10, TimeUnit.SECONDS);
+            memcached.close();
         }
         if (bastion != null) {
             bastion.close();

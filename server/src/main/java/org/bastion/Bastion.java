@@ -109,7 +109,7 @@ public final class Bastion implements AutoCloseable {
 
     /** Blocks until the server stops, by {@link #close()} or by a {@code shutdown} command when enabled. */
     public void awaitTermination() {
-        server.terminated().join();
+        server.awaitTermination();
     }
 
     /**

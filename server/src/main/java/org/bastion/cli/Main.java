@@ -142,7 +142,7 @@ public final class Main {
         if (reporter != null) {
             reporter.ready(ProcessHandle.current().pid(), server.port());
         }
-        server.terminated().join();
+        server.awaitTermination();
         stop.run();
         return 0;
     }

@@ -36,6 +36,8 @@ public final class Server implements AutoCloseable {
     private final ServerThreads threads = new ServerThreads();
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** The thread a {@code shutdown} command closes the server from, or null. */
+    private volatile Thread shutdownThread;
     /** The embedding application's registry, or null. */
     private final MeterRegistry userRegistry;
     /** The registry behind --metrics-listen, owned (and closed) by this server, or null. */
@@ -244,6 +246,22 @@ public final class Server implements AutoCloseable {
         return terminated;
     }
 
+    /**
+     * Blocks until the server has stopped and every thread it started has ended, including the thread a
+     * {@code shutdown} command closes it from, which is still running when {@link #terminated()} completes.
+     */
+    public void awaitTermination() {
+        terminated.join();
+        Thread closer = shutdownThread;
+        if (closer != null && closer != Thread.currentThread()) {
+            try {
+                closer.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Stops accepting, lets in-flight replies go out, closes every connection and ends every thread. */
     @Override
     public void close() {
@@ -284,6 +302,7 @@ public final class Server implements AutoCloseable {
         public void shutdown() {
             // Not on the event loop: closing waits for the loops to end.
             Thread t = threads.newThread(Server.this::close, threads.prefix() + "shutdown");
+            shutdownThread = t;
             t.start();
         }
 

@@ -7,8 +7,8 @@ import java.util.Objects;
 import org.bastion.config.Protocol;
 import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
-import org.bastion.server.Clock;
-import org.bastion.server.Server;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
 
 /**
  * A Bastion server running inside this JVM: started by {@link Builder#start()}, stopped by {@link #close()}.

@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.bastion.ClientAdapters.Client;
 import org.bastion.config.Protocol;
-import org.bastion.server.BinaryFramesAccess;
 import org.junit.jupiter.api.Test;
 
 /** {@code -B ascii} and {@code -B binary} over real sockets: the pinned protocol is spoken whatever the first byte. */

@@ -24,6 +24,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import org.bastion.command.CommandExecutor;
+import org.bastion.metrics.BastionMetrics;
+import org.bastion.policy.Session;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.Store;
+import org.bastion.transport.BatchLatencyHandler;
 
 /**
  * What metrics cost on the hot get/set path: the same request bytes through the real {@link TextProtocolHandler},

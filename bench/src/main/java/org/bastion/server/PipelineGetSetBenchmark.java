@@ -19,6 +19,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.protocol.ReplyBuffer;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.Store;
 
 /**
  * The whole in-process path: request bytes in, reply bytes out, through the real {@link TextProtocolHandler},

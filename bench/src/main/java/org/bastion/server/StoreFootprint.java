@@ -2,6 +2,11 @@ package org.bastion.server;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Store;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
 
 /**
  * Measures the heap bytes one stored item costs beyond its key and value bytes, the figure {@link Store#ENTRY_OVERHEAD}

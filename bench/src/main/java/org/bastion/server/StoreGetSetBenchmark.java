@@ -16,6 +16,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.Store;
 
 /**
  * The store alone, modelled on Caffeine's {@code GetPutBenchmark}: {@value #ITEMS} keys prefilled, then gets and sets

@@ -14,6 +14,12 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Store;
 
 /**
  * Text decoding alone: framing, tokenizing and building the key and numbers of a {@code get} or {@code set} command

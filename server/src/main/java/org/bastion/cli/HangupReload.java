@@ -1,8 +1,8 @@
 package org.bastion.cli;
 
-import org.bastion.server.Server;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
+import org.bastion.transport.Server;
 
 /** SIGHUP re-reads {@code --allow-file}, as daemons re-read their configuration; open connections are kept. */
 final class HangupReload {

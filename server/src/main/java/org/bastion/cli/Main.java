@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import org.bastion.config.Flags;
 import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
-import org.bastion.server.Server;
+import org.bastion.transport.Server;
 
 /** The command line: memcached's flags, hardened defaults, one-line errors naming the flag. */
 public final class Main {

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bastion.transport.Server;
 
 /** Runs {@code bastion.jar} (built by {@code package}, path in system property {@code bastion.jar}) for ITs. */
 final class Jar {

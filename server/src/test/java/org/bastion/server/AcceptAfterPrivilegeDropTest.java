@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** The CLI binds, drops root, then accepts: nothing is served between bind and {@code acceptConnections()}. */
 class AcceptAfterPrivilegeDropTest {

@@ -1,13 +1,5 @@
 package org.bastion.server;
 
-import static org.bastion.server.BinaryFrames.OPAQUE;
-import static org.bastion.server.BinaryFrames.ascii;
-import static org.bastion.server.BinaryFrames.concat;
-import static org.bastion.server.BinaryFrames.incrExtras;
-import static org.bastion.server.BinaryFrames.int32;
-import static org.bastion.server.BinaryFrames.request;
-import static org.bastion.server.BinaryFrames.set;
-import static org.bastion.server.BinaryFrames.setExtras;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;
@@ -21,12 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bastion.config.Settings;
-import org.bastion.server.BinaryFrames.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.bastion.transport.Server;
 
 /**
  * The same binary request streams, valid and malformed, sent to Debian's memcached and to Bastion: the responses

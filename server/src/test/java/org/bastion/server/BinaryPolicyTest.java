@@ -1,12 +1,5 @@
 package org.bastion.server;
 
-import static org.bastion.server.BinaryFrames.OPAQUE;
-import static org.bastion.server.BinaryFrames.ascii;
-import static org.bastion.server.BinaryFrames.incrExtras;
-import static org.bastion.server.BinaryFrames.int32;
-import static org.bastion.server.BinaryFrames.request;
-import static org.bastion.server.BinaryFrames.set;
-import static org.bastion.server.BinaryFrames.setExtras;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,8 +12,8 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.bastion.server.BinaryFrames.Response;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /**
  * The hardening policies over real sockets for binary connections: read-only sources and the request timeout apply

@@ -1,14 +1,5 @@
 package org.bastion.server;
 
-import static org.bastion.server.BinaryFrames.OPAQUE;
-import static org.bastion.server.BinaryFrames.ascii;
-import static org.bastion.server.BinaryFrames.concat;
-import static org.bastion.server.BinaryFrames.hex;
-import static org.bastion.server.BinaryFrames.incrExtras;
-import static org.bastion.server.BinaryFrames.int32;
-import static org.bastion.server.BinaryFrames.request;
-import static org.bastion.server.BinaryFrames.set;
-import static org.bastion.server.BinaryFrames.setExtras;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,10 +16,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Protocol;
 import org.bastion.config.Settings;
-import org.bastion.server.BinaryFrames.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.command.ServerControl;
+import org.bastion.policy.Session;
+import org.bastion.stats.Stats;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
+import org.bastion.transport.ProtocolDetector;
+import org.bastion.protocol.binary.BinaryCommandHandler;
 
 /**
  * The binary protocol on an {@link EmbeddedChannel}, driven through protocol detection exactly as a socket would be.

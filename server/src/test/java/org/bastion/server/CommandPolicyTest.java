@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.bastion.config.Flags;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** memcached's command-policy flags: {@code -F}, {@code -A}, {@code -X}. */
 class CommandPolicyTest {

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** {@code -c} and {@code --max-conns-per-ip} under floods, from outside over loopback. Every loop is bounded. */
 class ConnectionCapTest {

@@ -15,6 +15,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.metrics.BastionMetrics;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
+import org.bastion.transport.BatchLatencyHandler;
 
 /** Concurrent clients on several event loops: `stats` and the Micrometer meters both equal the requests sent. */
 class CountersUnderLoadTest {

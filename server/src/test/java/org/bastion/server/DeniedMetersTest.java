@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
 
 /** Refusals by reason reach `bastion.denied` from the places that refuse, through the security log's counts. */
 class DeniedMetersTest {

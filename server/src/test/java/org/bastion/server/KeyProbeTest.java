@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.bastion.stats.Stats;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
 
 /** The reused lookup key of the get path must find exactly what a real key finds. */
 class KeyProbeTest {

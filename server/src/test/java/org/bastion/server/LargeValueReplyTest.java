@@ -10,6 +10,14 @@ import java.util.Arrays;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.Stats;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
 
 /** Values of every size come back byte for byte, in one reply, when several are fetched in one request. */
 class LargeValueReplyTest {

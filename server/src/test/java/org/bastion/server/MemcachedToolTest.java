@@ -13,6 +13,7 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** memcached's own memcached-tool (Debian's memcached package) reads Bastion without errors, in its usual shapes. */
 class MemcachedToolTest {

@@ -10,6 +10,13 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.command.ServerControl;
+import org.bastion.policy.Session;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.Stats;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
 
 /** Byte fixtures for every meta command, flag and error, as memcached 1.6.18 answers them. */
 class MetaCommandsTest {

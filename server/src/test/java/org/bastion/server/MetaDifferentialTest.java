@@ -18,6 +18,7 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /**
  * Sends the same seeded stream of generated meta commands, malformed ones included, to Debian's memcached and to

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
 import org.junit.jupiter.api.Test;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
 
 /** --metrics-listen: Prometheus text exposition on loopback, off by default, gone with the server. */
 class MetricsEndpointTest {

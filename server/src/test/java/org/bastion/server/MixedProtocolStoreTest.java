@@ -21,6 +21,7 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** Text and meta clients on separate connections to one server see one store: values, flags, CAS and counters. */
 class MixedProtocolStoreTest {

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.bastion.store.Numbers;
 
 /** {@link Numbers}: memcached's {@code safe_strtoull}/{@code safe_strtol} rules on raw bytes. */
 class NumbersTest {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.metrics.BastionMetrics;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
 
 /** Meta storage commands land in the same `bastion.commands` outcomes as text ones: one execution path, one count. */
 class ProtocolOutcomesTest {

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.store.ManualClock;
+import org.bastion.transport.Server;
 
 /**
  * {@code --read-only-from}: every text command that changes data or expiry is refused with

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.bastion.policy.SecurityLog;
 
 /** One line per source and kind per rate window; every event counted. */
 class SecurityLogTest {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /**
  * Slow and abusive clients: {@code --request-timeout}, {@code -o idle_timeout} and over-long lines. Timeouts here are

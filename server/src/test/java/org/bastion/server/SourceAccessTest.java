@@ -13,6 +13,7 @@ import org.bastion.config.SettingsException;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.io.TempDir;
+import org.bastion.transport.Server;
 
 /** The source policy, seen from outside: who is served, who is closed unread, and reloading the allow file. */
 class SourceAccessTest {

@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.bastion.policy.ConnectionLimits;
+import org.bastion.policy.SecurityLog;
+import org.bastion.policy.SourcePolicy;
 
 /** The policy objects on their own: address matching, caps and the security log's rate limit. */
 class SourcePolicyTest {

@@ -10,6 +10,7 @@ import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
 
 /** The two Java clients that read `stats` parse Bastion's reply. */
 class StatsClientsTest {

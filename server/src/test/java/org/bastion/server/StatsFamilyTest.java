@@ -9,6 +9,10 @@ import java.util.Map;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.transport.Server;
+import org.bastion.store.Key;
+import org.bastion.store.SizeClasses;
+import org.bastion.store.Store;
 
 /** memcached's stats subcommands against a live server: true figures, memcached's key names, -X honoured. */
 class StatsFamilyTest {

@@ -8,6 +8,12 @@ import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.stats.Stats;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
 
 /** The CAS compares and counter creation the binary protocol needs, on the store and executor directly. */
 class StoreCompareTest {

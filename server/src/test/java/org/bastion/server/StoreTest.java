@@ -13,6 +13,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.stats.Stats;
+import org.bastion.stats.StatsReport;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
 
 /** {@link Store} semantics on a {@link ManualClock}: expiry, CAS, incr/decr, append/prepend, flush and memory limits. */
 class StoreTest {

@@ -1,6 +1,13 @@
 package org.bastion.server;
 
 import org.bastion.config.Settings;
+import org.bastion.command.CommandExecutor;
+import org.bastion.command.ServerControl;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
+import org.bastion.transport.Server;
 
 /** Building blocks for tests that drive the command path without sockets. */
 final class TestServers {

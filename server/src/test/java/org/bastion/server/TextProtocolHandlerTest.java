@@ -18,6 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.store.ManualClock;
 
 /**
  * {@link TextProtocolHandler} on an {@link EmbeddedChannel} with byte fixtures: every command and error reply (the

@@ -1,0 +1,70 @@
+package org.bastion.protocol.binary;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.memcache.LastMemcacheContent;
+import io.netty.handler.codec.memcache.MemcacheContent;
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheRequest;
+import io.netty.handler.codec.memcache.binary.DefaultFullBinaryMemcacheRequest;
+import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
+
+/**
+ * Sits between Netty's binary decoder and its aggregator so that no request ever makes the aggregator fail. A request
+ * whose value is over {@code -I}, or whose header the decoder rejected, is passed on at once as a full request with an
+ * empty value (the header still declares the real lengths), and its value chunks are dropped as they arrive: nothing
+ * oversized is buffered, and the stream stays aligned on the next request. The command handler sees the declared
+ * length and answers E2BIG, as memcached does after swallowing the value.
+ */
+public final class BinaryValueLimit extends ChannelInboundHandlerAdapter {
+    private final long maxValueLength;
+    /** Value chunks of an oversized request still to drop. */
+    private boolean dropping;
+
+    BinaryValueLimit(long maxValueLength) {
+        this.maxValueLength = maxValueLength;
+    }
+
+    /** The value length a request header declares: body minus key and extras, all unsigned. */
+    static long declaredValueLength(BinaryMemcacheRequest request) {
+        return Integer.toUnsignedLong(request.totalBodyLength()) - (request.keyLength() & 0xFFFF)
+                - (request.extrasLength() & 0xFF);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof MemcacheContent content && dropping) {
+            dropping = !(content instanceof LastMemcacheContent);
+            content.release();
+            return;
+        }
+        if (msg instanceof BinaryMemcacheRequest request && !(msg instanceof FullBinaryMemcacheRequest)) {
+            boolean failed = !request.decoderResult().isSuccess();
+            if (failed || declaredValueLength(request) > maxValueLength) {
+                // A failed header is followed by nothing (the decoder discards the rest of the stream).
+                dropping = !failed;
+                ctx.fireChannelRead(headerOnly(request));
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** The request's header, key and extras with an empty value; releases the original. */
+    private static FullBinaryMemcacheRequest headerOnly(BinaryMemcacheRequest request) {
+        ByteBuf key = request.key() == null ? null : request.key().retain();
+        ByteBuf extras = request.extras() == null ? null : request.extras().retain();
+        DefaultFullBinaryMemcacheRequest full = new DefaultFullBinaryMemcacheRequest(key, extras, Unpooled.EMPTY_BUFFER);
+        full.setMagic(request.magic());
+        full.setOpcode(request.opcode());
+        full.setDataType(request.dataType());
+        full.setReserved(request.reserved());
+        full.setTotalBodyLength(request.totalBodyLength());
+        full.setOpaque(request.opaque());
+        full.setCas(request.cas());
+        full.setDecoderResult(request.decoderResult());
+        request.release();
+        return full;
+    }
+}

@@ -1,0 +1,780 @@
+package org.bastion.protocol.meta;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.protocol.Replies;
+import org.bastion.protocol.ReplyBuffer;
+import org.bastion.store.Key;
+import org.bastion.store.Store;
+import org.bastion.store.Item;
+import org.bastion.store.Numbers;
+
+/**
+ * memcached's meta commands ({@code mg ms md ma mn me}) on the same connection as the text protocol, with memcached
+ * 1.6.18's flags, reply codes and error strings. Parsing and formatting only: every store access goes through the
+ * {@link CommandExecutor}.
+ */
+public final class MetaCommands {
+    /** memcached counts its terminal token too: more than 19 real tokens is "options flags too long". */
+    static final int MAX_TOKENS = 19;
+    /** Longest opaque ({@code O}) token, flag character included. */
+    static final int MAX_OPAQUE = 32;
+
+    private static final byte[] MN = Replies.ascii("MN\r\n");
+    private static final byte[] HD = Replies.ascii("HD");
+    private static final byte[] VA = Replies.ascii("VA ");
+    private static final byte[] EN = Replies.ascii("EN");
+    private static final byte[] NS = Replies.ascii("NS");
+    private static final byte[] EX = Replies.ascii("EX");
+    private static final byte[] NF = Replies.ascii("NF");
+    private static final byte[] EN_LINE = Replies.ascii("EN\r\n");
+    static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
+    static final String INVALID_FLAG = "CLIENT_ERROR invalid flag";
+    static final String DUPLICATE_FLAG = "CLIENT_ERROR duplicate flag";
+    static final String BAD_TOKEN = "CLIENT_ERROR bad token in command line format";
+    static final String OPAQUE_TOO_LONG = "CLIENT_ERROR opaque token too long";
+    static final String INVALID_OR_DUPLICATE = "CLIENT_ERROR invalid or duplicate flag";
+    static final String FLAGS_TOO_LONG = "CLIENT_ERROR options flags too long";
+    static final String MG_FLAGS_TOO_LONG = "CLIENT_ERROR options flags are too long";
+    static final String BAD_MS_MODE = "CLIENT_ERROR invalid mode for ms M token";
+    static final String BAD_MA_MODE = "CLIENT_ERROR invalid mode for ma M token";
+    static final String NON_NUMERIC = "CLIENT_ERROR cannot increment or decrement non-numeric value";
+    /** memcached's slab class chunk sizes with default -n 48 -f 1.25, for {@code me}'s {@code cls}. */
+    private static final int[] SLAB_CLASSES = {96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184, 1480, 1856,
+        2320, 2904, 3632, 4544, 5680, 7104, 8880, 11104, 13880, 17352, 21696, 27120, 33904, 42384, 52984, 66232, 82792,
+        103496, 129376, 161720, 202152, 252696, 315872, 394840, 524288};
+
+    private static final byte[] SP_W = Replies.ascii(" W");
+    private static final byte[] SP_X = Replies.ascii(" X");
+    private static final byte[] SP_Z = Replies.ascii(" Z");
+    private static final byte[] SP_B = Replies.ascii(" b");
+    private static final byte[] SP_C = Replies.ascii(" c");
+    private static final byte[] SP_F = Replies.ascii(" f");
+    private static final byte[] SP_K = Replies.ascii(" k");
+    private static final byte[] SP_L = Replies.ascii(" l");
+    private static final byte[] SP_S = Replies.ascii(" s");
+    private static final byte[] SP_T = Replies.ascii(" t");
+    private static final byte[] MINUS_ONE = Replies.ascii("-1");
+    private static final byte[] SP_H1 = Replies.ascii(" h1");
+    private static final byte[] SP_H0 = Replies.ascii(" h0");
+    private static final byte[] ME_PREFIX = Replies.ascii("ME ");
+
+    private final CommandExecutor exec;
+    private final Session session;
+
+    public MetaCommands(CommandExecutor exec, Session session) {
+        this.exec = exec;
+        this.session = session;
+    }
+
+    /**
+     * What the connection must do after an {@code ms} line: read its data block ({@code set != null}) or discard
+     * {@code swallow} bytes after an error.
+     */
+    public record PendingSet(int length, long swallow, SetRequest set) {
+        static PendingSet swallow(long bytes) {
+            return new PendingSet(0, bytes, null);
+        }
+    }
+
+    /** An {@code ms} whose data block is still to come, with the reply tokens it must echo. */
+    record SetRequest(Key key, Store.Mode mode, int flags, long exptime, long cas, boolean hasCas, boolean allowStale,
+            long newCas, boolean binaryKey, boolean quiet, List<byte[]> echo) {
+    }
+
+    /** The flags of one meta command line, parsed as memcached's {@code _meta_flag_preparse} does. */
+    private static final class Flags {
+        String error;
+        byte[] key;
+        boolean base64;
+        boolean vivify;
+        boolean locked;
+        boolean value;
+        boolean invalidate;
+        boolean quiet;
+        boolean hasCas;
+        boolean newTtl;
+        boolean noUpdate;
+        boolean hasRecache;
+        boolean removeValue;
+        byte mode;
+        long exptime;
+        long vivifyExptime;
+        long recache;
+        long clientFlags;
+        long cas;
+        long newCas;
+        long delta = 1;
+        long initial;
+        int ttlIndex = -1;
+        int vivifyIndex = -1;
+        int recacheIndex = -1;
+        /** Index of the first opaque token over {@link #MAX_OPAQUE} bytes, or -1. */
+        int badOpaque = -1;
+    }
+
+    private byte[] line;
+    private int[] starts;
+    private int[] ends;
+    private int ntok;
+    private ReplyBuffer reply;
+
+    /**
+     * Runs a meta command line (its first token is two bytes starting with 'm').
+     *
+     * @return what must happen to the bytes after the line ({@code ms} data or bytes to discard), or null
+     */
+    public PendingSet process(byte[] line, int[] starts, int[] ends, int ntok, ReplyBuffer reply) {
+        this.line = line;
+        this.starts = starts;
+        this.ends = ends;
+        this.ntok = ntok;
+        this.reply = reply;
+        try {
+            switch (line[starts[0] + 1]) {
+                case 'g' -> metaGet();
+                case 's' -> {
+                    return metaSet();
+                }
+                case 'd' -> metaDelete();
+                case 'a' -> metaArithmetic();
+                case 'n' -> reply.write(MN);
+                case 'e' -> metaDebug();
+                default -> reply.write(Replies.ERROR);
+            }
+            return null;
+        } finally {
+            this.line = null;
+            this.reply = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- parsing
+
+    private int len(int t) {
+        return ends[t] - starts[t];
+    }
+
+    private byte first(int t) {
+        return line[starts[t]];
+    }
+
+    private void error(String message) {
+        reply.write(Replies.ascii(message + "\r\n"));
+    }
+
+    /** memcached's flag pre-parse from token {@code from}: every command accepts every known flag. */
+    private Flags preparse(int from) {
+        Flags f = new Flags();
+        f.key = Arrays.copyOfRange(line, starts[1], ends[1]);
+        boolean[] seen = new boolean[128];
+        String errstr = BAD_FORMAT;
+        boolean hasError = false;
+        long[] num = new long[1];
+        for (int t = from; t < ntok; t++) {
+            int o = first(t) & 0xFF;
+            if (o >= 127 || seen[o]) {
+                f.error = DUPLICATE_FLAG;
+                return f;
+            }
+            seen[o] = true;
+            int vs = starts[t] + 1;
+            int ve = ends[t];
+            switch (o) {
+                case 'b' -> {
+                    f.base64 = true;
+                    byte[] decoded = MetaBase64.decode(line, starts[1], ends[1]);
+                    if (decoded == null) {
+                        errstr = "CLIENT_ERROR error decoding key";
+                        hasError = true;
+                    } else {
+                        f.key = decoded;
+                    }
+                }
+                case 'N', 'T', 'R' -> {
+                    f.locked = true;
+                    if (!Numbers.parseSigned(line, vs, ve, num)) {
+                        errstr = BAD_TOKEN;
+                        hasError = true;
+                    } else if (o == 'N') {
+                        f.vivify = true;
+                        f.vivifyExptime = num[0];
+                        f.vivifyIndex = t;
+                    } else if (o == 'T') {
+                        f.newTtl = true;
+                        f.exptime = num[0];
+                        f.ttlIndex = t;
+                    } else {
+                        f.hasRecache = true;
+                        f.recache = num[0];
+                        f.recacheIndex = t;
+                    }
+                }
+                case 'l', 'h' -> f.locked = true;
+                case 'O' -> {
+                    if (len(t) > MAX_OPAQUE && f.badOpaque < 0) {
+                        f.badOpaque = t;
+                    }
+                }
+                case 'P', 'L', 'k', 's', 't', 'c', 'f' -> { }
+                case 'v' -> f.value = true;
+                case 'u' -> f.noUpdate = true;
+                case 'q' -> f.quiet = true;
+                case 'x' -> f.removeValue = true;
+                case 'F' -> {
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        // Truncated to 32 bits, as memcached stores it.
+                        f.clientFlags = num[0] & 0xFFFF_FFFFL;
+                    } else {
+                        hasError = true;
+                    }
+                }
+                case 'C' -> {
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        f.hasCas = true;
+                        f.cas = num[0];
+                    } else {
+                        errstr = BAD_TOKEN;
+                        hasError = true;
+                    }
+                }
+                case 'E' -> {
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        f.newCas = num[0];
+                    } else {
+                        errstr = BAD_TOKEN;
+                        hasError = true;
+                    }
+                }
+                case 'M' -> {
+                    if (len(t) != 2) {
+                        errstr = "CLIENT_ERROR incorrect length for M token";
+                        hasError = true;
+                    } else {
+                        f.mode = line[vs];
+                    }
+                }
+                case 'J' -> {
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        f.initial = num[0];
+                    } else {
+                        errstr = "CLIENT_ERROR invalid numeric initial value";
+                        hasError = true;
+                    }
+                }
+                case 'D' -> {
+                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
+                        f.delta = num[0];
+                    } else {
+                        errstr = "CLIENT_ERROR invalid numeric delta value";
+                        hasError = true;
+                    }
+                }
+                case 'I' -> f.invalidate = true;
+                default -> {
+                    f.error = INVALID_FLAG;
+                    return f;
+                }
+            }
+        }
+        if (hasError) {
+            f.error = errstr;
+        }
+        return f;
+    }
+
+    /** Whether token {@code t} is reached before memcached stops at an over-long opaque. */
+    private static boolean reached(Flags f, int t) {
+        return t >= 0 && (f.badOpaque < 0 || t < f.badOpaque);
+    }
+
+    // ---------------------------------------------------------------- formatting
+
+    private void writeKey(ByteBuf buf, byte[] key, boolean binary) {
+        buf.writeBytes(SP_K);
+        if (binary) {
+            buf.writeBytes(MetaBase64.encode(key));
+            buf.writeBytes(SP_B);
+        } else {
+            buf.writeBytes(key);
+        }
+    }
+
+    /** The O and k tokens a reply without an item echoes. */
+    private void echoOpaqueAndKey(ByteBuf buf, int from, byte[] key, boolean binary) {
+        for (int t = from; t < ntok; t++) {
+            if (first(t) == 'O') {
+                buf.writeByte(' ');
+                buf.writeBytes(line, starts[t], len(t));
+            } else if (first(t) == 'k') {
+                writeKey(buf, key, binary);
+            }
+        }
+    }
+
+    private long now() {
+        return exec.store.clock().nanoTime();
+    }
+
+    /** Seconds until a deadline, rounded up as memcached's one-second clock shows them. */
+    private long remaining(long deadline) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return Math.floorDiv(deadline - now() + second - 1, second);
+    }
+
+    private void writeTtl(ByteBuf buf, long deadline) {
+        buf.writeBytes(SP_T);
+        if (deadline == Item.NEVER) {
+            buf.writeBytes(MINUS_ONE);
+        } else {
+            // memcached prints the difference as an unsigned 32-bit number, even once it has gone negative.
+            Numbers.writeDecimal(buf, remaining(deadline) & 0xFFFF_FFFFL);
+        }
+    }
+
+    private long secondsSince(long nanos) {
+        return Math.max(0, (now() - nanos) / TimeUnit.SECONDS.toNanos(1));
+    }
+
+    private long deadline(long exptime) {
+        return exec.store.deadline(exptime);
+    }
+
+    // ---------------------------------------------------------------- mg
+
+    private void metaGet() {
+        if (ntok < 2) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        if (len(1) > Key.MAX_LENGTH) {
+            error(BAD_FORMAT);
+            return;
+        }
+        if (ntok > MAX_TOKENS) {
+            error(MG_FLAGS_TOO_LONG);
+            return;
+        }
+        Flags f = preparse(2);
+        if (f.error != null) {
+            error(f.error);
+            return;
+        }
+        if ((f.vivify || f.newTtl) && !exec.mayWrite(session)) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        boolean failed = f.badOpaque >= 0;
+        boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
+        boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
+        // A created item takes whichever of N and T memcached reaches last.
+        long createdExptime = 0;
+        if (ttlApplies && (!vivifyTtlApplies || f.ttlIndex > f.vivifyIndex)) {
+            createdExptime = f.exptime;
+        } else if (vivifyTtlApplies) {
+            createdExptime = f.vivifyExptime;
+        }
+        long tDeadline = ttlApplies ? deadline(f.exptime) : Store.KEEP;
+        long createdDeadline = deadline(createdExptime);
+        Store.ReadOptions options = new Store.ReadOptions(
+                !f.noUpdate && !(failed && f.locked), tDeadline, f.vivify, createdDeadline, vivifyTtlApplies,
+                f.hasRecache ? deadline(f.recache) : Store.NO_RECACHE, f.ttlIndex >= 0 && f.ttlIndex < f.recacheIndex,
+                !failed, f.newCas);
+        Key key = new Key(f.key);
+        Store.ReadResult r = exec.metaRead(key, options);
+        if (failed) {
+            error(OPAQUE_TOO_LONG);
+            return;
+        }
+        Item item = r.item();
+        if (item == null) {
+            if (!f.quiet) {
+                ByteBuf buf = reply.buf();
+                buf.writeBytes(EN);
+                echoOpaqueAndKey(buf, 2, f.key, f.base64);
+                buf.writeBytes(Replies.CRLF);
+            }
+            return;
+        }
+        ByteBuf buf = reply.buf();
+        if (f.value) {
+            buf.writeBytes(VA);
+            Numbers.writeDecimal(buf, item.value.length);
+        } else {
+            buf.writeBytes(HD);
+        }
+        long exp = r.created() ? Item.NEVER : r.previousExpiresAt();
+        for (int t = 2; t < ntok; t++) {
+            switch (first(t)) {
+                case 'T' -> exp = tDeadline;
+                case 'N' -> {
+                    if (r.created()) {
+                        exp = deadline(f.vivifyExptime);
+                    }
+                }
+                case 's' -> {
+                    buf.writeBytes(SP_S);
+                    Numbers.writeDecimal(buf, item.value.length);
+                }
+                case 't' -> writeTtl(buf, exp);
+                case 'c' -> {
+                    buf.writeBytes(SP_C);
+                    Numbers.writeDecimal(buf, item.cas);
+                }
+                case 'f' -> {
+                    buf.writeBytes(SP_F);
+                    Numbers.writeDecimal(buf, item.flagsUnsigned());
+                }
+                case 'l' -> {
+                    buf.writeBytes(SP_L);
+                    Numbers.writeDecimal(buf, r.created() ? 0 : secondsSince(r.lastAccessBefore()));
+                }
+                case 'h' -> buf.writeBytes(r.fetchedBefore() ? SP_H1 : SP_H0);
+                case 'O' -> {
+                    buf.writeByte(' ');
+                    buf.writeBytes(line, starts[t], len(t));
+                }
+                case 'k' -> writeKey(buf, f.key, item.binaryKey);
+                default -> { }
+            }
+        }
+        if (r.winSentBefore()) {
+            buf.writeBytes(SP_Z);
+        }
+        if (item.stale) {
+            buf.writeBytes(SP_X);
+        }
+        if (r.won()) {
+            buf.writeBytes(SP_W);
+        }
+        buf.writeBytes(Replies.CRLF);
+        if (f.value) {
+            reply.value(item.value);
+            reply.write(Replies.CRLF);
+        }
+    }
+
+    // ---------------------------------------------------------------- ms
+
+    private PendingSet metaSet() {
+        if (ntok < 2) {
+            reply.write(Replies.ERROR);
+            return null;
+        }
+        if (len(1) > Key.MAX_LENGTH || ntok == 2) {
+            error(BAD_FORMAT);
+            return null;
+        }
+        if (ntok > MAX_TOKENS) {
+            error(FLAGS_TOO_LONG);
+            return null;
+        }
+        long[] vlen = new long[1];
+        if (!Numbers.parseSigned(line, starts[2], ends[2], vlen) || vlen[0] < 0) {
+            error(BAD_FORMAT);
+            return null;
+        }
+        long length = vlen[0];
+        Flags f = preparse(3);
+        if (f.error != null) {
+            error(f.error);
+            return PendingSet.swallow(length + 2);
+        }
+        Store.Mode mode;
+        switch (f.mode) {
+            case 0, 'S' -> mode = Store.Mode.SET;
+            case 'E' -> mode = Store.Mode.ADD;
+            case 'A' -> mode = Store.Mode.APPEND;
+            case 'P' -> mode = Store.Mode.PREPEND;
+            case 'R' -> mode = Store.Mode.REPLACE;
+            default -> {
+                error(BAD_MS_MODE);
+                return PendingSet.swallow(length + 2);
+            }
+        }
+        if (f.badOpaque >= 0) {
+            error(OPAQUE_TOO_LONG);
+            return PendingSet.swallow(length + 2);
+        }
+        // A CAS upgrades set and replace to a compare-and-swap; add ignores it, append/prepend compare it.
+        if (f.hasCas && (mode == Store.Mode.SET || mode == Store.Mode.REPLACE)) {
+            mode = Store.Mode.CAS;
+        }
+        Key key = new Key(f.key);
+        if (length > exec.settings.maxItemSize()) {
+            // As the text protocol does: a read-only source must not reach rejectTooLarge, which deletes.
+            if (!exec.mayWrite(session)) {
+                reply.write(Replies.ACCESS_DENIED);
+                return PendingSet.swallow(length + 2);
+            }
+            reply.write(Replies.TOO_LARGE);
+            // memcached drops the old value whatever the mode, so a failed write never leaves stale data behind.
+            exec.rejectTooLarge(Store.Mode.SET, key);
+            return PendingSet.swallow(length + 2);
+        }
+        List<byte[]> echo = new ArrayList<>();
+        for (int t = 3; t < ntok; t++) {
+            byte c = first(t);
+            if (c == 'O' || c == 'k' || c == 'c') {
+                echo.add(Arrays.copyOfRange(line, starts[t], ends[t]));
+            }
+        }
+        SetRequest set = new SetRequest(key, mode, (int) f.clientFlags, f.newTtl ? f.exptime : 0, f.cas, f.hasCas,
+                f.invalidate && mode == Store.Mode.CAS, f.newCas, f.base64, f.quiet, echo);
+        return new PendingSet((int) length, 0, set);
+    }
+
+    /** Consumes {@code length + 2} bytes of an {@code ms} data block and answers it. */
+    public void completeSet(PendingSet pending, ByteBuf in, ReplyBuffer reply) {
+        SetRequest set = pending.set();
+        byte[] value = new byte[pending.length()];
+        in.readBytes(value);
+        byte cr = in.readByte();
+        byte lf = in.readByte();
+        if (cr != '\r' || lf != '\n') {
+            reply.write(Replies.BAD_DATA_CHUNK);
+            return;
+        }
+        if (!exec.mayWrite(session)) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        Store.WriteResult result = exec.write(set.mode(), set.key(), set.flags(), set.exptime(), value,
+                set.mode() == Store.Mode.ADD ? 0 : set.cas(), set.newCas(), set.allowStale(), set.binaryKey());
+        byte[] code;
+        switch (result.result()) {
+            case STORED -> {
+                if (set.quiet()) {
+                    return;
+                }
+                code = HD;
+            }
+            case NOT_STORED -> code = NS;
+            case EXISTS -> code = EX;
+            case NOT_FOUND -> code = NF;
+            default -> {
+                reply.write(Replies.OUT_OF_MEMORY);
+                return;
+            }
+        }
+        ByteBuf buf = reply.buf();
+        buf.writeBytes(code);
+        for (byte[] token : set.echo()) {
+            switch (token[0]) {
+                case 'O' -> {
+                    buf.writeByte(' ');
+                    buf.writeBytes(token);
+                }
+                case 'k' -> writeKey(buf, set.key().bytes, set.binaryKey());
+                default -> {
+                    buf.writeBytes(SP_C);
+                    Numbers.writeDecimal(buf, result.item() == null ? 0 : result.item().cas);
+                }
+            }
+        }
+        buf.writeBytes(Replies.CRLF);
+    }
+
+    // ---------------------------------------------------------------- md
+
+    private void metaDelete() {
+        if (ntok < 2) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        if (len(1) > Key.MAX_LENGTH) {
+            error(BAD_FORMAT);
+            return;
+        }
+        if (ntok > MAX_TOKENS) {
+            error(FLAGS_TOO_LONG);
+            return;
+        }
+        Flags f = preparse(2);
+        if (f.error != null) {
+            error(INVALID_OR_DUPLICATE);
+            return;
+        }
+        if (f.badOpaque >= 0) {
+            error(OPAQUE_TOO_LONG);
+            return;
+        }
+        if (!exec.mayWrite(session)) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        // memcached applies T only together with I; Bastion's x (empty the value) takes it too.
+        boolean ttl = f.newTtl && (f.invalidate || f.removeValue);
+        Store.DeleteResult result = exec.metaDelete(new Key(f.key), f.hasCas, f.cas, f.invalidate, f.removeValue,
+                ttl, f.exptime, f.newCas);
+        byte[] code;
+        switch (result) {
+            case NOT_FOUND -> code = NF;
+            case EXISTS -> code = EX;
+            default -> {
+                if (f.quiet) {
+                    return;
+                }
+                code = HD;
+            }
+        }
+        ByteBuf buf = reply.buf();
+        buf.writeBytes(code);
+        echoOpaqueAndKey(buf, 2, f.key, f.base64);
+        buf.writeBytes(Replies.CRLF);
+    }
+
+    // ---------------------------------------------------------------- ma
+
+    private void metaArithmetic() {
+        if (ntok < 2) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        if (len(1) > Key.MAX_LENGTH) {
+            error(BAD_FORMAT);
+            return;
+        }
+        if (ntok > MAX_TOKENS) {
+            error(FLAGS_TOO_LONG);
+            return;
+        }
+        Flags f = preparse(2);
+        if (f.error != null) {
+            error(INVALID_OR_DUPLICATE);
+            return;
+        }
+        boolean incr;
+        switch (f.mode) {
+            case 0, 'I', '+' -> incr = true;
+            case 'D', '-' -> incr = false;
+            default -> {
+                error(BAD_MA_MODE);
+                return;
+            }
+        }
+        if (!exec.mayWrite(session)) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        boolean failed = f.badOpaque >= 0;
+        boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
+        boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
+        long createdExptime = 0;
+        if (ttlApplies && (!vivifyTtlApplies || f.ttlIndex > f.vivifyIndex)) {
+            createdExptime = f.exptime;
+        } else if (vivifyTtlApplies) {
+            createdExptime = f.vivifyExptime;
+        }
+        Store.DeltaResult r = exec.metaDelta(new Key(f.key), incr, f.delta, f.hasCas ? f.cas : 0, f.vivify,
+                f.initial, createdExptime, ttlApplies, f.exptime, f.newCas);
+        if (r.kind() == Store.DeltaResult.Kind.NON_NUMERIC) {
+            error(NON_NUMERIC);
+            return;
+        }
+        if (failed) {
+            error(OPAQUE_TOO_LONG);
+            return;
+        }
+        ByteBuf buf;
+        switch (r.kind()) {
+            case NOT_FOUND, EXISTS -> {
+                buf = reply.buf();
+                buf.writeBytes(r.kind() == Store.DeltaResult.Kind.NOT_FOUND ? NF : EX);
+                echoOpaqueAndKey(buf, 2, f.key, f.base64);
+                buf.writeBytes(Replies.CRLF);
+                return;
+            }
+            case OK -> {
+                // Quiet hides a successful incr/decr entirely, value included; a created item is still answered.
+                if (f.quiet) {
+                    return;
+                }
+            }
+            default -> { }
+        }
+        Item item = r.item();
+        byte[] number = Numbers.unsignedBytes(r.value());
+        buf = reply.buf();
+        if (f.value) {
+            buf.writeBytes(VA);
+            Numbers.writeDecimal(buf, number.length);
+        } else {
+            buf.writeBytes(HD);
+        }
+        boolean created = r.kind() == Store.DeltaResult.Kind.CREATED;
+        long exp = r.previousExpiresAt();
+        for (int t = 2; t < ntok; t++) {
+            switch (first(t)) {
+                case 'c' -> {
+                    buf.writeBytes(SP_C);
+                    Numbers.writeDecimal(buf, item.cas);
+                }
+                case 't' -> writeTtl(buf, exp);
+                case 'T' -> exp = deadline(f.exptime);
+                case 'N' -> {
+                    if (created) {
+                        exp = deadline(f.vivifyExptime);
+                    }
+                }
+                case 'O' -> {
+                    buf.writeByte(' ');
+                    buf.writeBytes(line, starts[t], len(t));
+                }
+                case 'k' -> writeKey(buf, f.key, f.base64);
+                default -> { }
+            }
+        }
+        buf.writeBytes(Replies.CRLF);
+        if (f.value) {
+            buf.writeBytes(number);
+            buf.writeBytes(Replies.CRLF);
+        }
+    }
+
+    // ---------------------------------------------------------------- me
+
+    private void metaDebug() {
+        if (ntok < 2 || len(1) > Key.MAX_LENGTH) {
+            error(BAD_FORMAT);
+            return;
+        }
+        byte[] key = Arrays.copyOfRange(line, starts[1], ends[1]);
+        if (ntok >= 3 && len(2) == 1 && first(2) == 'b') {
+            key = MetaBase64.decode(line, starts[1], ends[1]);
+            if (key == null) {
+                error(BAD_FORMAT);
+                return;
+            }
+        }
+        Item item = exec.debug(new Key(key));
+        if (item == null) {
+            reply.write(EN_LINE);
+            return;
+        }
+        ByteBuf buf = reply.buf();
+        buf.writeBytes(ME_PREFIX);
+        buf.writeBytes(item.binaryKey ? MetaBase64.encode(key) : key);
+        // memcached prints exp as (now - exptime): the remaining TTL, negated.
+        long exp = item.expiresAt == Item.NEVER ? -1 : -remaining(item.expiresAt);
+        int size = 48 + key.length + 1 + item.value.length + 2 + 8 + (item.flags != 0 ? 4 : 0);
+        String rest = " exp=" + exp + " la=" + secondsSince(item.lastAccess) + " cas=" + Long.toUnsignedString(item.cas)
+                + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + slabClass(size) + " size=" + size + "\r\n";
+        buf.writeBytes(Replies.ascii(rest));
+    }
+
+    /** The memcached slab class an item of {@code size} bytes lands in; larger items are chunked in the last one. */
+    static int slabClass(int size) {
+        for (int i = 0; i < SLAB_CLASSES.length; i++) {
+            if (size <= SLAB_CLASSES[i]) {
+                return i + 1;
+            }
+        }
+        return SLAB_CLASSES.length;
+    }
+}

@@ -1,0 +1,620 @@
+package org.bastion.store;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bastion.stats.Stats;
+import org.bastion.command.CommandExecutor;
+
+/**
+ * The item store: Caffeine bounded by weight (key + value + a measured per-entry overhead), with memcached's expiry,
+ * CAS and flush rules. Every operation is atomic per key and safe to call from any event loop.
+ */
+public final class Store {
+    /**
+     * Heap bytes per entry beyond key and value bytes: Caffeine's node, the map's node and table slot, the Key and
+     * Item objects, two array headers and their padding (64-bit JVM, compressed oops). Measured with
+     * {@code bench/.../StoreFootprint} (used heap after full GCs, before and after storing the items): 204 B per item
+     * for 300,000 items of 14 B keys and 100 B or 4 KiB values, 215 B for 1,000,000 items of 10 B values (the map's
+     * table grows in powers of two). 208 is the middle; it keeps {@code -m} within about 3% of the heap really used.
+     */
+    static final int ENTRY_OVERHEAD = 208;
+    /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
+    static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
+    /**
+     * Caffeine drops entries this long after they expire. Until then the store sees them itself, so a read of an
+     * expired item is counted in {@code get_expired} as memcached does.
+     */
+    private static final long EXPIRY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** Outcome of a storage command. */
+    public enum StoreResult { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY }
+
+    /** How a storage command treats the current item. */
+    public enum Mode { SET, ADD, REPLACE, APPEND, PREPEND, CAS }
+
+    private final Cache<Key, Item> cache;
+    private final Policy.Eviction<Key, Item> eviction;
+    private final Clock clock;
+    private final Stats stats;
+    private final long limitBytes;
+    private final boolean evictionsDisabled;
+    private final AtomicLong casCounter = new AtomicLong();
+    /** Items with a CAS at or below this were flushed by an immediate flush_all. */
+    private volatile long flushedCas = 0;
+    /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
+    private volatile long flushDeadline = 0;
+
+    public Store(long limitBytes, boolean evictionsDisabled, Clock clock, Stats stats) {
+        this.clock = clock;
+        this.stats = stats;
+        this.limitBytes = limitBytes;
+        this.evictionsDisabled = evictionsDisabled;
+        this.cache = Caffeine.newBuilder()
+                // With -M nothing may be evicted: writes that would not fit are refused in write() instead.
+                .maximumWeight(evictionsDisabled ? Long.MAX_VALUE : limitBytes)
+                .weigher((Key k, Item v) -> weigh(k, v.value.length))
+                .expireAfter(new ItemExpiry())
+                .ticker(clock::nanoTime)
+                // Maintenance on the calling event loop: no pool threads that would outlive an embedded server.
+                .executor(Runnable::run)
+                .evictionListener((Key k, Item v, RemovalCause cause) -> {
+                    if (cause == RemovalCause.SIZE) {
+                        stats.evictions.increment();
+                        if (k != null && v != null) {
+                            stats.evictedFromClass(weigh(k, v.value.length));
+                        }
+                        if (v != null && !v.fetched) {
+                            stats.evictedUnfetched.increment();
+                        }
+                    }
+                })
+                .build();
+        this.eviction = cache.policy().eviction().orElseThrow();
+    }
+
+    public static int weigh(Key key, int valueLength) {
+        return key.length() + valueLength + ENTRY_OVERHEAD;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Converts memcached's exptime (0, relative seconds, absolute Unix time, or negative) to an Item deadline. */
+    public long deadline(long exptime) {
+        if (exptime == 0) {
+            return Item.NEVER;
+        }
+        if (exptime < 0) {
+            return Item.EXPIRED;
+        }
+        long now = clock.nanoTime();
+        if (exptime <= MAX_RELATIVE_EXPTIME) {
+            return now + TimeUnit.SECONDS.toNanos(exptime);
+        }
+        long untilMillis = exptime * 1000 - clock.wallMillis();
+        return untilMillis <= 0 ? Item.EXPIRED : now + TimeUnit.MILLISECONDS.toNanos(untilMillis);
+    }
+
+    /** The live item under the key, or null; marks it fetched. The key may be a {@link Key.Probe}: never kept. */
+    public Item get(Key key) {
+        Item item = cache.getIfPresent(key);
+        if (item == null) {
+            return null;
+        }
+        long now = clock.nanoTime();
+        if (!isLive(item, now, true)) {
+            cache.asMap().remove(key, item);
+            return null;
+        }
+        item.lastAccess = now;
+        if (!item.fetched) {
+            // Written once, not on every hit: a shared hot item's cache line stays clean on the other cores.
+            item.fetched = true;
+        }
+        return item;
+    }
+
+    /** Like {@link #get} but without touching access bookkeeping (meta's {@code u} flag, dumps). */
+    public Item peek(Key key) {
+        Item item = cache.getIfPresent(key);
+        return item != null && isLive(item, clock.nanoTime(), false) ? item : null;
+    }
+
+    /** gat/touch: gives the live item a new deadline and returns the updated item, or null. */
+    public Item touch(Key key, long deadline) {
+        Item[] out = new Item[1];
+        cache.asMap().compute(key, (k, old) -> {
+            if (old == null || !isLive(old, clock.nanoTime(), true)) {
+                return null;
+            }
+            Item updated = new Item(old.value, old.flags, old.cas, deadline, old.storedAt);
+            updated.fetched = true;
+            updated.lastAccess = clock.nanoTime();
+            out[0] = updated;
+            return updated.expiresAt == Item.EXPIRED ? null : updated;
+        });
+        return out[0];
+    }
+
+    /**
+     * A storage command. {@code casUnique} is read in {@link Mode#CAS}, and by append/prepend when non-zero (the binary
+     * protocol's CAS compare on append, as memcached does).
+     */
+    StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
+        return write(mode, key, flags, deadline, value, casUnique, 0).result;
+    }
+
+    /** Result of a write: the outcome and, when stored, the new item. */
+    public record WriteResult(StoreResult result, Item item) {
+    }
+
+    /**
+     * The general write behind every storage command. {@code newCas} forces the stored CAS (meta's {@code E}); 0 takes
+     * the next one from the counter.
+     */
+    public WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas) {
+        return write(mode, key, flags, deadline, value, casUnique, newCas, false, false);
+    }
+
+    /**
+     * {@link #write} with meta's extras: {@code allowStale} lets a CAS older than the item's store the value anyway,
+     * marked stale and keeping the old deadline (meta's {@code I} with {@code C}); {@code binaryKey} records that the
+     * key arrived base64-encoded.
+     */
+    public WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas,
+            boolean allowStale, boolean binaryKey) {
+        if (mode == Mode.SET && !evictionsDisabled) {
+            // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda, no
+            // result holders) and is just as atomic.
+            Item next = newItem(value, flags, deadline, clock.nanoTime(), newCas, binaryKey);
+            stats.totalItems.increment();
+            if (next.expiresAt == Item.EXPIRED) {
+                cache.invalidate(key);
+            } else {
+                cache.put(key, next);
+            }
+            return new WriteResult(StoreResult.STORED, next);
+        }
+        if (evictionsDisabled) {
+            long needed = weigh(key, value.length);
+            if (eviction.weightedSize().orElse(0) + needed > limitBytes) {
+                return new WriteResult(StoreResult.NO_MEMORY, null);
+            }
+        }
+        StoreResult[] result = new StoreResult[1];
+        Item[] stored = new Item[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            Item current = old != null && isLive(old, now, false) ? old : null;
+            Item next;
+            switch (mode) {
+                case ADD:
+                    if (current != null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
+                    break;
+                case REPLACE:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
+                    break;
+                case APPEND:
+                case PREPEND:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
+                    if (casUnique != 0 && current.cas != casUnique) {
+                        result[0] = StoreResult.EXISTS;
+                        return old;
+                    }
+                    byte[] joined = mode == Mode.APPEND ? concat(current.value, value) : concat(value, current.value);
+                    next = newItem(joined, current.flags, current.expiresAt, now, newCas);
+                    break;
+                case CAS:
+                    if (current == null) {
+                        result[0] = StoreResult.NOT_FOUND;
+                        return old;
+                    }
+                    if (current.cas != casUnique) {
+                        if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
+                            // An older writer may still store, but its value is marked stale and keeps the TTL.
+                            next = new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(),
+                                    current.expiresAt, now, true, current.winSent, binaryKey);
+                            break;
+                        }
+                        result[0] = StoreResult.EXISTS;
+                        return old;
+                    }
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
+                    break;
+                default:
+                    next = newItem(value, flags, deadline, now, newCas, binaryKey);
+                    break;
+            }
+            result[0] = StoreResult.STORED;
+            stored[0] = next;
+            stats.totalItems.increment();
+            // An item already expired at write time is never visible: dropping it frees the space at once.
+            return next.expiresAt == Item.EXPIRED ? null : next;
+        });
+        return new WriteResult(result[0], stored[0]);
+    }
+
+    /** Removes the live item; false when there was none. */
+    public boolean delete(Key key) {
+        return delete(key, 0) == DeleteResult.DELETED;
+    }
+
+    /** Outcome of a delete that may compare CAS; INVALIDATED and EMPTIED only come from {@link #metaDelete}. */
+    public enum DeleteResult { DELETED, INVALIDATED, EMPTIED, NOT_FOUND, EXISTS }
+
+    /** Removes the live item if {@code expectedCas} is 0 or matches its CAS. */
+    public DeleteResult delete(Key key, long expectedCas) {
+        DeleteResult[] out = {DeleteResult.NOT_FOUND};
+        cache.asMap().computeIfPresent(key, (k, old) -> {
+            if (!isLive(old, clock.nanoTime(), false)) {
+                return null;
+            }
+            if (expectedCas != 0 && old.cas != expectedCas) {
+                out[0] = DeleteResult.EXISTS;
+                return old;
+            }
+            out[0] = DeleteResult.DELETED;
+            return null;
+        });
+        return out[0];
+    }
+
+    /** Removes whatever is under the key, live or not (a failed set drops the old value, as memcached does). */
+    public void remove(Key key) {
+        cache.invalidate(key);
+    }
+
+    /**
+     * Outcome of incr/decr. The store itself gives OK, NOT_FOUND, NON_NUMERIC, EXISTS (CAS mismatch) and CREATED (meta's
+     * create-on-miss); NOT_STORED and NO_MEMORY come from creating a missing counter
+     * ({@link CommandExecutor#deltaOrCreate}). {@code previousExpiresAt} is the deadline before any TTL change this
+     * call made.
+     */
+    public record DeltaResult(Kind kind, long value, Item item, long previousExpiresAt) {
+        public DeltaResult(Kind kind, long value, Item item) {
+            this(kind, value, item, item == null ? Item.NEVER : item.expiresAt);
+        }
+
+        public enum Kind { OK, NOT_FOUND, NON_NUMERIC, EXISTS, NOT_STORED, NO_MEMORY, CREATED }
+    }
+
+    /** {@link #metaDelta}'s deadline argument meaning "leave the deadline as it is". */
+    public static final long KEEP = Long.MIN_VALUE;
+
+    /** incr (wraps at 2^64) or decr (stops at 0) on a decimal value, as memcached does. */
+    public DeltaResult delta(Key key, boolean incr, long delta) {
+        return delta(key, incr, delta, 0);
+    }
+
+    /** As {@link #delta(Key, boolean, long)}, refused with EXISTS when {@code expectedCas} is not 0 and differs. */
+    public DeltaResult delta(Key key, boolean incr, long delta, long expectedCas) {
+        return metaDelta(key, incr, delta, expectedCas, false, 0, Item.NEVER, KEEP, 0);
+    }
+
+    /**
+     * incr/decr with meta's options: compare {@code compareCas} first (0 = no compare), create the item with
+     * {@code initial} and {@code vivifyDeadline} on a miss when {@code vivify}, give a hit a new deadline unless
+     * {@code newDeadline} is {@link #KEEP}, and use {@code newCas} as the resulting CAS when non-zero.
+     */
+    public DeltaResult metaDelta(Key key, boolean incr, long delta, long compareCas, boolean vivify, long initial,
+            long vivifyDeadline, long newDeadline, long newCas) {
+        DeltaResult[] out = new DeltaResult[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            if (old == null || !isLive(old, now, false)) {
+                Item keep = old == null ? null : (old.isExpired(now) ? null : old);
+                if (!vivify) {
+                    out[0] = new DeltaResult(DeltaResult.Kind.NOT_FOUND, 0, null);
+                    return keep;
+                }
+                Item created = newItem(Numbers.unsignedBytes(initial), 0, vivifyDeadline, now, newCas);
+                stats.totalItems.increment();
+                out[0] = new DeltaResult(DeltaResult.Kind.CREATED, initial, created, Item.NEVER);
+                return created.expiresAt == Item.EXPIRED ? null : created;
+            }
+            // memcached's order: an empty value is not a number, then the CAS, then the digits.
+            if (old.value.length == 0) {
+                out[0] = new DeltaResult(DeltaResult.Kind.NON_NUMERIC, 0, null);
+                return old;
+            }
+            if (compareCas != 0 && old.cas != compareCas) {
+                out[0] = new DeltaResult(DeltaResult.Kind.EXISTS, 0, null);
+                return old;
+            }
+            long[] parsed = new long[1];
+            if (!Numbers.parseCounter(old.value, parsed)) {
+                out[0] = new DeltaResult(DeltaResult.Kind.NON_NUMERIC, 0, null);
+                return old;
+            }
+            long current = parsed[0];
+            // incr wraps modulo 2^64 (two's complement addition); decr clamps at zero, comparing unsigned.
+            long next = incr ? current + delta : (Long.compareUnsigned(delta, current) > 0 ? 0 : current - delta);
+            byte[] digits = Numbers.unsignedBytes(next);
+            byte[] stored;
+            boolean inPlace = digits.length <= old.value.length;
+            if (digits.length < old.value.length) {
+                // memcached rewrites in place and pads with spaces when the number got shorter.
+                stored = new byte[old.value.length];
+                System.arraycopy(digits, 0, stored, 0, digits.length);
+                java.util.Arrays.fill(stored, digits.length, stored.length, (byte) ' ');
+            } else {
+                stored = digits;
+            }
+            // memcached applies a new TTL to the item it rewrote; when the number grew it wrote a new item instead
+            // and the TTL lands on the replaced one, so it is lost. Reproduced for byte-exact meta replies.
+            long expiresAt = newDeadline == KEEP || !inPlace ? old.expiresAt : newDeadline;
+            // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
+            // a fresh item without them.
+            Item item = new Item(stored, old.flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), expiresAt,
+                    now, inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
+            item.fetched = inPlace && old.fetched;
+            item.lastAccess = old.lastAccess;
+            out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
+            return item.expiresAt == Item.EXPIRED ? null : item;
+        });
+        return out[0];
+    }
+
+
+    /**
+     * Meta delete: when {@code hasCompare}, only if the CAS matches. {@code invalidate} keeps the item but marks it
+     * stale with a new CAS (and {@code newDeadline} unless {@link #KEEP}), so the next reader wins the recache;
+     * {@code emptyValue} keeps the key with an empty value instead of removing it.
+     */
+    public DeleteResult metaDelete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
+            long newDeadline, long newCas) {
+        DeleteResult[] out = {DeleteResult.NOT_FOUND};
+        cache.asMap().computeIfPresent(key, (k, old) -> {
+            long now = clock.nanoTime();
+            if (!isLive(old, now, false)) {
+                return old.isExpired(now) ? null : old;
+            }
+            if (hasCompare && old.cas != compareCas) {
+                out[0] = DeleteResult.EXISTS;
+                return old;
+            }
+            long cas = newCas != 0 ? newCas : casCounter.incrementAndGet();
+            long expiresAt = newDeadline == KEEP ? old.expiresAt : newDeadline;
+            Item next;
+            if (invalidate) {
+                next = old.withState(cas, expiresAt, true, false);
+                out[0] = DeleteResult.INVALIDATED;
+            } else if (emptyValue) {
+                next = new Item(new byte[0], old.flags, cas, expiresAt, now, false, false, old.binaryKey);
+                out[0] = DeleteResult.EMPTIED;
+            } else {
+                out[0] = DeleteResult.DELETED;
+                return null;
+            }
+            return next.expiresAt == Item.EXPIRED ? null : next;
+        });
+        return out[0];
+    }
+
+    /**
+     * What a meta read saw: the item after the call (null on a miss), its fetched flag and last access before the
+     * call, its deadline before any change this call made, and the recache tokens.
+     */
+    public record ReadResult(Item item, boolean fetchedBefore, long lastAccessBefore, long previousExpiresAt,
+            boolean created, boolean won, boolean winSentBefore) {
+    }
+
+    /** Options of a meta read; deadlines are {@link #KEEP} or {@link #NO_RECACHE} when not given. */
+    public record ReadOptions(boolean bump, long newDeadline, boolean vivify, long vivifyDeadline, boolean vivifyWins,
+            long recacheDeadline, boolean recacheAfterTtl, boolean claimWin, long newCas) {
+    }
+
+    /** The deadline the recache test compares: the new one when the TTL update comes first on the command. */
+    private static long recacheSees(Item current, ReadOptions o) {
+        return o.recacheAfterTtl() && o.newDeadline() != KEEP ? o.newDeadline() : current.expiresAt;
+    }
+
+    /** Seconds from now to a deadline, rounded up: memcached compares TTLs on its one-second clock. */
+    private static long wholeSeconds(long deadline, long now) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return Math.floorDiv(deadline - now + second - 1, second);
+    }
+
+    /** {@link ReadOptions#recacheDeadline} when no recache threshold was given. */
+    public static final long NO_RECACHE = Long.MIN_VALUE;
+
+    /**
+     * Meta get, atomically per key: optionally creates a placeholder on a miss (vivify), gives a hit a new deadline,
+     * and hands out at most one "win" token per item (on creation, a TTL below the recache threshold, or a stale
+     * item) until the item is replaced or invalidated again.
+     */
+    public ReadResult metaRead(Key key, ReadOptions o) {
+        if (!o.vivify() && o.newDeadline() == KEEP && o.recacheDeadline() == NO_RECACHE) {
+            // A plain read changes no state unless the item is stale and its win token is still to be handed out.
+            Item item = cache.getIfPresent(key);
+            long now = clock.nanoTime();
+            if (item == null || !isLive(item, now, true)) {
+                if (item != null) {
+                    cache.asMap().remove(key, item);
+                }
+                return new ReadResult(null, false, 0, Item.NEVER, false, false, false);
+            }
+            if (!(item.stale && !item.winSent && o.claimWin())) {
+                ReadResult result = new ReadResult(item, item.fetched, item.lastAccess, item.expiresAt, false, false,
+                        item.winSent);
+                if (o.bump()) {
+                    item.fetched = true;
+                    item.lastAccess = now;
+                }
+                return result;
+            }
+        }
+        ReadResult[] out = new ReadResult[1];
+        cache.asMap().compute(key, (k, old) -> {
+            long now = clock.nanoTime();
+            Item current = old;
+            if (current != null && !isLive(current, now, true)) {
+                current = null;
+            }
+            boolean created = false;
+            if (current == null) {
+                if (!o.vivify()) {
+                    out[0] = new ReadResult(null, false, 0, Item.NEVER, false, false, false);
+                    return null;
+                }
+                current = newItem(new byte[0], 0, o.vivifyDeadline(), now, o.newCas());
+                stats.totalItems.increment();
+                created = true;
+            }
+            boolean fetchedBefore = !created && current.fetched;
+            long lastAccessBefore = current.lastAccess;
+            long previous = created ? Item.NEVER : current.expiresAt;
+            boolean won = false;
+            if (created) {
+                won = o.vivifyWins();
+            } else if (o.recacheDeadline() != NO_RECACHE && !current.winSent
+                    && recacheSees(current, o) != Item.NEVER
+                    && wholeSeconds(recacheSees(current, o), now) < wholeSeconds(o.recacheDeadline(), now)) {
+                won = true;
+            }
+            if (current.stale && !current.winSent) {
+                won = true;
+            }
+            won &= o.claimWin();
+            boolean winSentBefore = current.winSent;
+            Item next = current;
+            long expiresAt = created || o.newDeadline() == KEEP ? current.expiresAt : o.newDeadline();
+            if (expiresAt != current.expiresAt || (won && !current.winSent)) {
+                next = current.withState(current.cas, expiresAt, current.stale, current.winSent || won);
+            }
+            if (o.bump()) {
+                next.fetched = true;
+                next.lastAccess = now;
+            }
+            out[0] = new ReadResult(next, fetchedBefore, lastAccessBefore, previous, created, won, winSentBefore);
+            return next.expiresAt == Item.EXPIRED ? null : next;
+        });
+        return out[0];
+    }
+
+    /**
+     * flush_all: items written before the cut-off become invisible; nothing is walked. The cut-off is now, or an
+     * exptime-style delay (relative seconds, or an absolute Unix time beyond 30 days).
+     */
+    public void flushAll(long exptime) {
+        long deadline = exptime <= 0 ? Item.EXPIRED : deadline(exptime);
+        if (deadline == Item.EXPIRED) {
+            flushedCas = casCounter.get();
+            flushDeadline = 0;
+        } else {
+            flushDeadline = deadline;
+        }
+    }
+
+    /** Next CAS unique, for callers that build items themselves. */
+    long nextCas() {
+        return casCounter.incrementAndGet();
+    }
+
+    public long itemCount() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /** Bytes counted against the limit: keys, values and per-entry overhead. */
+    public long weightedBytes() {
+        return eviction.weightedSize().orElse(0);
+    }
+
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /**
+     * Every live item, without marking it fetched: {@code stats items/slabs/sizes} and {@code stats cachedump}. A walk
+     * over the whole store, like memcached's {@code stats sizes}.
+     */
+    public void forEachLive(java.util.function.BiConsumer<Key, Item> action) {
+        long now = clock.nanoTime();
+        cache.asMap().forEach((k, v) -> {
+            if (isLive(v, now, false)) {
+                action.accept(k, v);
+            }
+        });
+    }
+
+    private Item newItem(byte[] value, int flags, long deadline, long now, long newCas) {
+        return newItem(value, flags, deadline, now, newCas, false);
+    }
+
+    private Item newItem(byte[] value, int flags, long deadline, long now, long newCas, boolean binaryKey) {
+        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now, false, false,
+                binaryKey);
+    }
+
+    private boolean isLive(Item item, long now, boolean count) {
+        if (item.isExpired(now)) {
+            if (count) {
+                stats.getExpired.increment();
+                if (!item.fetched) {
+                    stats.expiredUnfetched.increment();
+                }
+            }
+            return false;
+        }
+        if (item.cas <= flushedCas) {
+            if (count) {
+                stats.getFlushed.increment();
+            }
+            return false;
+        }
+        long deadline = flushDeadline;
+        if (deadline != 0 && now >= deadline && item.storedAt < deadline) {
+            if (count) {
+                stats.getFlushed.increment();
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Deadlines come from the item; Caffeine keeps an expired item a little longer so the store can count it. */
+    private static final class ItemExpiry implements Expiry<Key, Item> {
+        @Override
+        public long expireAfterCreate(Key key, Item item, long currentTime) {
+            if (item.expiresAt == Item.NEVER) {
+                return Long.MAX_VALUE;
+            }
+            return Math.max(0, item.expiresAt - currentTime) + EXPIRY_GRACE_NANOS;
+        }
+
+        @Override
+        public long expireAfterUpdate(Key key, Item item, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, item, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(Key key, Item item, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

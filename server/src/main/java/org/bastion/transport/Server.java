@@ -1,0 +1,339 @@
+package org.bastion.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.bastion.config.Settings;
+import org.bastion.command.CommandExecutor;
+import org.bastion.metrics.BastionMetrics;
+import org.bastion.metrics.MetricsEndpoint;
+import org.bastion.policy.SourcePolicy;
+import org.bastion.stats.Stats;
+import org.bastion.store.Clock;
+import org.bastion.store.Store;
+import org.bastion.command.ServerControl;
+import org.bastion.policy.ConnectionGate;
+import org.bastion.policy.ConnectionLimits;
+
+/**
+ * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
+ * servers in one JVM share nothing. Internal: users start servers through {@code org.bastion.Bastion} or the CLI.
+ */
+public final class Server implements AutoCloseable {
+    private final Settings settings;
+    private final Stats stats = new Stats();
+    private final Store store;
+    private final CommandExecutor exec;
+    private final SourcePolicy sourcePolicy;
+    private final EventLoops boss;
+    private final EventLoops workers;
+    private final ServerThreads threads = new ServerThreads();
+    private final List<Channel> listeners = new ArrayList<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** The thread a {@code shutdown} command closes the server from, or null. */
+    private volatile Thread shutdownThread;
+    /** The embedding application's registry, or null. */
+    private final MeterRegistry userRegistry;
+    /** The registry behind --metrics-listen, owned (and closed) by this server, or null. */
+    private MeterRegistry endpointRegistry;
+    private final List<BastionMetrics> metrics = new ArrayList<>();
+    private MetricsEndpoint metricsEndpoint;
+    private volatile int verbosity;
+    private volatile boolean closed;
+    private int port;
+
+    /** Linux epoll rather than NIO: faster under load, but loading its native library slows a JVM's first start. */
+    private final boolean nativeTransport;
+
+    private Server(Settings settings, Clock clock, boolean preferNativeTransport, MeterRegistry userRegistry) {
+        this.settings = settings;
+        this.userRegistry = userRegistry;
+        // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
+        this.sourcePolicy = new SourcePolicy(settings);
+        this.verbosity = settings.verbosity();
+        this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
+        this.exec = new CommandExecutor(store, stats, settings, new Control());
+        this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
+        IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new EventLoops(1, threads.factory("accept"), io);
+        this.workers = new EventLoops(settings.threads(), threads.factory("worker"), io);
+    }
+
+    /** Binds every listen address and returns once the server accepts connections. */
+    public static Server start(Settings settings) {
+        return start(settings, Clock.system());
+    }
+
+    /** As {@link #start(Settings)} with a clock of the caller's choosing (tests). */
+    public static Server start(Settings settings, Clock clock) {
+        return start(settings, clock, true, null, true);
+    }
+
+    /**
+     * As {@link #start(Settings, Clock)}, also registering Bastion's meters in {@code registry} (null for none). The
+     * meters are removed from the registry when the server stops.
+     */
+    public static Server start(Settings settings, Clock clock, MeterRegistry registry) {
+        return start(settings, clock, true, registry, true);
+    }
+
+    /** As {@link #start(Settings, Clock, boolean)}, also registering Bastion's meters in {@code registry} (or null). */
+    public static Server start(Settings settings, Clock clock, boolean preferNativeTransport, MeterRegistry registry) {
+        return start(settings, clock, preferNativeTransport, registry, true);
+    }
+
+    /** As {@link #start(Settings, Clock)}, choosing whether epoll may be used where available (else NIO). */
+    public static Server start(Settings settings, Clock clock, boolean preferNativeTransport) {
+        return start(settings, clock, preferNativeTransport, null, true);
+    }
+
+    /**
+     * Binds every listen address but accepts no connection until {@link #acceptConnections()}: the CLI drops root
+     * privileges in between, so no request is ever served as root. Connections wait in the listen backlog meanwhile.
+     */
+    public static Server bindWithoutAccepting(Settings settings) {
+        return start(settings, Clock.system(), true, null, false);
+    }
+
+    private static Server start(Settings settings, Clock clock, boolean preferNativeTransport,
+            MeterRegistry registry, boolean accept) {
+        Server server = new Server(settings, clock, preferNativeTransport, registry);
+        try {
+            server.bind(accept);
+            server.startMetrics(accept);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** Starts accepting on every listener bound by {@link #bindWithoutAccepting(Settings)}. */
+    public void acceptConnections() {
+        for (Channel ch : listeners) {
+            ch.config().setAutoRead(true);
+        }
+        if (metricsEndpoint != null) {
+            metricsEndpoint.serve();
+        }
+    }
+
+    private void bind(boolean accept) {
+        Class<? extends ServerChannel> channelType =
+                nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
+                stats.currConnections);
+        ConnectionGate gate = new ConnectionGate(exec, sourcePolicy, limits,
+                session -> new ProtocolDetector(exec, session, settings.protocol()));
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                // A listener that does not auto-read accepts nothing until acceptConnections().
+                .option(ChannelOption.AUTO_READ, accept)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Off until the gate admits the connection: a refused client is never read.
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("gate", gate);
+                    }
+                });
+        int bindPort = settings.port();
+        for (String address : settings.listen()) {
+            String host = address.startsWith("[") && address.endsWith("]")
+                    ? address.substring(1, address.length() - 1) : address;
+            Channel ch;
+            try {
+                ch = bootstrap.bind(new InetSocketAddress(host, bindPort)).sync().channel();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while binding " + address, e);
+            } catch (Exception e) {
+                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + bindPort
+                        + ": " + e.getMessage() + " (is another server using it? choose another -p/--port)", e);
+            }
+            listeners.add(ch);
+            // With port 0, every further address listens on the port the first one was given.
+            bindPort = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        port = bindPort;
+        for (Channel ch : listeners) {
+            stats.connections.listening(ch.localAddress());
+        }
+    }
+
+    /**
+     * Meters for the user's registry and the --metrics-listen endpoint, tagged with the port to tell servers apart. The
+     * endpoint is bound here but serves only from {@link #acceptConnections()} when {@code serve} is false.
+     */
+    private void startMetrics(boolean serve) {
+        Tags tags = Tags.of("port", Integer.toString(port));
+        if (userRegistry != null) {
+            metrics.add(BastionMetrics.bind(userRegistry, exec, tags));
+        }
+        if (settings.metricsListen() != null) {
+            endpointRegistry = MetricsEndpoint.newRegistry();
+            metrics.add(BastionMetrics.bind(endpointRegistry, exec, tags));
+            metricsEndpoint = MetricsEndpoint.start(settings.metricsListen(), endpointRegistry,
+                    sourcePolicy::admits, exec.securityLog, threads.factory("metrics"), serve);
+        }
+    }
+
+    /** The bound address of the --metrics-listen endpoint, or null when it is off. */
+    public InetSocketAddress metricsAddress() {
+        return metricsEndpoint == null ? null : metricsEndpoint.address();
+    }
+
+    /** The bound TCP port. */
+    public int port() {
+        return port;
+    }
+
+    /** The bound socket addresses. */
+    public List<InetSocketAddress> addresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Channel ch : listeners) {
+            out.add((InetSocketAddress) ch.localAddress());
+        }
+        return out;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The prefix of every thread name of this server, such as {@code bastion-3-}. */
+    public String threadNamePrefix() {
+        return threads.prefix();
+    }
+
+    /** Whether this server uses the native epoll transport (else NIO). */
+    public boolean usesNativeTransport() {
+        return nativeTransport;
+    }
+
+    /** Whether the native epoll transport is available, and used by servers that prefer it. */
+    public static boolean nativeTransport() {
+        return Epoll.isAvailable();
+    }
+
+    /** Drops every item (as {@code flush_all}). */
+    public void flushAll() {
+        store.flushAll(0);
+    }
+
+    /**
+     * Re-reads {@code --allow-file} (what SIGHUP does). Open connections stay open; new ones meet the new rules. A bad
+     * file keeps the old rules and is logged as an error.
+     *
+     * @return true when the new rules are in effect
+     */
+    public boolean reloadAllowFile() {
+        return sourcePolicy.reloadAllowFile();
+    }
+
+    /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Blocks until the server has stopped and every thread it started has ended, including the thread a
+     * {@code shutdown} command closes it from, which is still running when {@link #terminated()} completes.
+     */
+    public void awaitTermination() {
+        terminated.join();
+        Thread closer = shutdownThread;
+        if (closer != null && closer != Thread.currentThread()) {
+            try {
+                closer.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops accepting, lets in-flight replies go out, closes every connection and ends every thread. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                terminated.join();
+                return;
+            }
+            closed = true;
+        }
+        try {
+            if (metricsEndpoint != null) {
+                metricsEndpoint.close();
+            }
+            for (BastionMetrics m : metrics) {
+                m.close();
+            }
+            if (endpointRegistry != null) {
+                endpointRegistry.close();
+            }
+            for (Channel ch : listeners) {
+                ch.close().syncUninterruptibly();
+            }
+            // Both groups at once, so their loops wind down in parallel.
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            boss.awaitStopped(5, TimeUnit.SECONDS);
+            workers.awaitStopped(5, TimeUnit.SECONDS);
+            // The loops' termination futures complete just before their threads exit; wait for the exit itself.
+            threads.join(5, TimeUnit.SECONDS);
+        } finally {
+            terminated.complete(null);
+        }
+    }
+
+    private final class Control implements ServerControl {
+        @Override
+        public void shutdown() {
+            // Not on the event loop: closing waits for the loops to end.
+            Thread t = threads.newThread(Server.this::close, threads.prefix() + "shutdown");
+            shutdownThread = t;
+            t.start();
+        }
+
+        @Override
+        public void verbosity(int level) {
+            verbosity = level;
+        }
+
+        @Override
+        public int verbosity() {
+            return verbosity;
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public int threads() {
+            return settings.threads();
+        }
+    }
+}

@@ -100,8 +100,8 @@ class MixedProtocolsTest {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             byte[] extras = java.nio.ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(-1).array();
-            byte[] incrq = org.bastion.server.BinaryFramesAccess.request(0x15, "counter", extras);
-            byte[] noop = org.bastion.server.BinaryFramesAccess.request(0x0a, "", new byte[0]);
+            byte[] incrq = org.bastion.testing.BinaryFramesAccess.request(0x15, "counter", extras);
+            byte[] noop = org.bastion.testing.BinaryFramesAccess.request(0x0a, "", new byte[0]);
             for (int i = 0; i < n; i++) {
                 out.write(incrq);
             }
@@ -122,7 +122,7 @@ class MixedProtocolsTest {
             textSocket.setSoTimeout(10_000);
             binarySocket.setSoTimeout(10_000);
             textSocket.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
-            binarySocket.getOutputStream().write(org.bastion.server.BinaryFramesAccess.request(0x0b, "", new byte[0]));
+            binarySocket.getOutputStream().write(org.bastion.testing.BinaryFramesAccess.request(0x0b, "", new byte[0]));
             assertEquals("VERSION 1.6.18\r\n",
                     new String(textSocket.getInputStream().readNBytes(16), StandardCharsets.US_ASCII));
             byte[] reply = binarySocket.getInputStream().readNBytes(30);

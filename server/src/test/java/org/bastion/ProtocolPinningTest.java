@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import org.bastion.ClientAdapters.Client;
 import org.bastion.config.Protocol;
 import org.junit.jupiter.api.Test;
+import org.bastion.testing.BinaryFramesAccess;
 
 /** {@code -B ascii} and {@code -B binary} over real sockets: the pinned protocol is spoken whatever the first byte. */
 class ProtocolPinningTest {

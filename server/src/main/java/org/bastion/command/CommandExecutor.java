@@ -1,89 +1,161 @@
 package org.bastion.command;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bastion.config.Settings;
+import org.bastion.policy.Decision;
+import org.bastion.policy.Policy;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
+import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
+import org.bastion.stats.StatsReport;
 import org.bastion.store.Item;
-import org.bastion.store.Key;
 import org.bastion.store.Numbers;
 import org.bastion.store.Store;
 
 /**
- * The one command execution path every protocol calls: it applies per-command policy, counts statistics and runs the
- * store operation. Protocol handlers only parse and format.
+ * The one path from a decoded {@link Command} to the store: policy is decided once ({@link Policy#decide} with the
+ * command's {@link Command#access()}), then the item size limit, then the store operation, then counting for
+ * {@code stats} and Micrometer. Translators cannot reach the store any other way: they hold only an {@link Executor}.
  */
-public final class CommandExecutor {
-    /** The reply a read-only source gets for any command that would change data or expiry. */
-    static final String ACCESS_DENIED = "access denied";
+public final class CommandExecutor implements Executor {
+    private final Store store;
+    private final Stats stats;
+    private final Settings settings;
+    private final ServerControl control;
+    private final SecurityLog securityLog;
+    private final Policy policy;
+    private final StatsReport report;
 
-    public final Store store;
-    public final Stats stats;
-    public final Settings settings;
-    public final ServerControl control;
-    /** Security events from every protocol and the gate, rate-limited per source. */
-    public final SecurityLog securityLog = new SecurityLog();
-
-    public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control) {
+    public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
+            SecurityLog securityLog) {
         this.store = store;
         this.stats = stats;
         this.settings = settings;
         this.control = control;
+        this.securityLog = securityLog;
+        this.policy = new Policy(settings, securityLog);
+        this.report = new StatsReport(store, stats, settings, control);
     }
 
-    /**
-     * Whether this session may run a command that changes data or expiry: storage commands, cas, delete, incr/decr,
-     * touch, gat/gats, flush_all, shutdown, and their meta and binary forms. Every protocol asks here after parsing the
-     * command (and consuming its data block) and before changing anything; a refusal is logged.
-     */
-    public boolean mayWrite(Session session) {
-        if (!session.readOnly) {
-            return true;
+    @Override
+    public int maxItemSize() {
+        return settings.maxItemSize();
+    }
+
+    @Override
+    public long deadline(long exptime) {
+        return store.deadline(exptime);
+    }
+
+    @Override
+    public long nanoTime() {
+        return store.clock().nanoTime();
+    }
+
+    @Override
+    public Outcome execute(Session session, Command command) {
+        // The get path first, and without the policy call when it cannot refuse: a plain get is a read.
+        if (command instanceof Command.Get get && !get.touches()) {
+            return get(get);
         }
-        securityLog.event(SecurityLog.Kind.READ_ONLY_VIOLATION, session.sourceAddress(),
-                "write refused: source is in --read-only-from");
-        return false;
+        Decision decision = policy.decide(session, command.access());
+        if (decision != Decision.ALLOW) {
+            countRefusal(command, decision);
+            return Outcome.Refused.of(decision);
+        }
+        // Java 17 has no pattern switch: one instanceof per member of the sealed family, the last one a failure.
+        if (command instanceof Command.Get get) {
+            return getAndTouch(get);
+        } else if (command instanceof Command.MetaGet read) {
+            return metaRead(read);
+        } else if (command instanceof Command.Write write) {
+            return write(write);
+        } else if (command instanceof Command.Delete delete) {
+            return delete(delete);
+        } else if (command instanceof Command.Delta delta) {
+            return delta(delta);
+        } else if (command instanceof Command.Touch touch) {
+            return touch(touch);
+        } else if (command instanceof Command.Flush flush) {
+            return flush(flush);
+        } else if (command instanceof Command.Stats query) {
+            return stats(query);
+        } else if (command instanceof Command.Verbosity verbosity) {
+            control.verbosity(verbosity.level());
+            return Outcome.Done.OK;
+        } else if (command instanceof Command.Shutdown) {
+            control.shutdown();
+            return Outcome.Done.OK;
+        } else if (command instanceof Command.Debug debug) {
+            stats.cmdMeta.increment();
+            Item item = store.peek(debug.key());
+            return item == null ? Outcome.Done.MISS : new Outcome.Found(item);
+        }
+        throw new IllegalArgumentException("no execution for " + command);
     }
 
-    /** get/gets: one key of a retrieval. The key may be a reused {@link Key.Probe}: look it up, never keep it. */
-    public Item get(Key key) {
+    /** memcached counts a refused flush_all as a flush command that failed; other refusals count nowhere. */
+    private void countRefusal(Command command, Decision decision) {
+        if (command instanceof Command.Flush && decision == Decision.FLUSH_DISABLED) {
+            stats.cmdFlush.increment();
+            stats.count(Stats.Command.FLUSH_ALL, Stats.Outcome.ERROR);
+        }
+    }
+
+    private Outcome get(Command.Get get) {
         stats.cmdGet.increment();
-        Item item = store.get(key);
+        Item item = store.get(get.key());
         if (item == null) {
             stats.getMisses.increment();
-        } else {
-            stats.getHits.increment();
+            return Outcome.Done.MISS;
         }
-        return item;
+        stats.getHits.increment();
+        return get.hit().of(item);
     }
 
-    /** gat/gats: one key, fetched and given a new expiry. */
-    public Item getAndTouch(Key key, long exptime) {
+    private Outcome getAndTouch(Command.Get get) {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
-        Item item = store.touch(key, store.deadline(exptime));
+        Item item = store.touch(get.key(), store.deadline(get.exptime()));
         if (item == null) {
             stats.getMisses.increment();
             stats.touchMisses.increment();
-        } else {
-            stats.getHits.increment();
-            stats.touchHits.increment();
+            return Outcome.Done.MISS;
         }
-        return item;
+        stats.getHits.increment();
+        stats.touchHits.increment();
+        return get.hit().of(item);
     }
 
-    /** set/add/replace/append/prepend/cas. */
-    public Store.StoreResult store(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas) {
-        return write(mode, key, flags, exptime, value, cas).result();
+    private Outcome metaRead(Command.MetaGet read) {
+        Store.ReadResult result = store.metaRead(read.key(), read.options());
+        // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
+        boolean touch = read.options().newDeadline() != Store.KEEP && result.item() != null;
+        (touch ? stats.cmdTouch : stats.cmdGet).increment();
+        if (result.item() == null) {
+            (touch ? stats.touchMisses : stats.getMisses).increment();
+        } else {
+            (touch ? stats.touchHits : stats.getHits).increment();
+        }
+        return new Outcome.Read(result);
     }
 
-    /** As {@link #store}, also returning the stored item (protocols that answer with the new CAS). */
-    public Store.WriteResult write(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas) {
+    private Outcome write(Command.Write w) {
         stats.cmdSet.increment();
-        Store.WriteResult written = store.write(mode, key, flags, store.deadline(exptime), value, cas, 0);
-        Store.StoreResult result = written.result();
-        countWrite(mode, result);
-        return written;
+        if (w.value() == null || w.length() > settings.maxItemSize()) {
+            stats.storeTooLarge.increment();
+            stats.count(Stats.command(w.mode()), Stats.Outcome.ERROR);
+            if (w.oversizeDropsOld()) {
+                store.remove(w.key());
+            }
+            return Outcome.Done.TOO_LARGE;
+        }
+        Store.WriteResult written = store.write(w.mode(), w.key(), w.flags(), store.deadline(w.exptime()), w.value(),
+                w.cas(), w.newCas(), w.allowStale(), w.binaryKey());
+        countWrite(w.mode(), written.result());
+        return new Outcome.Wrote(written.result(), written.item());
     }
 
     /** The outcome of a storage command, whichever protocol sent it: memcached's keys, then Bastion's outcomes. */
@@ -109,50 +181,48 @@ public final class CommandExecutor {
         }
     }
 
-    /** A value over {@code -I}: refused, and for set the old value goes too, as memcached does. */
-    public void rejectTooLarge(Store.Mode mode, Key key) {
-        stats.cmdSet.increment();
-        stats.storeTooLarge.increment();
-        stats.count(Stats.command(mode), Stats.Outcome.ERROR);
-        if (mode == Store.Mode.SET && key != null) {
-            store.remove(key);
+    private Outcome delete(Command.Delete d) {
+        long deadline = d.hasExptime() ? store.deadline(d.exptime()) : Store.KEEP;
+        // The plain delete unless a meta option needs more (C0 compares with 0, which the plain form reads as "none").
+        boolean plain = !d.invalidate() && !d.emptyValue() && !d.hasExptime() && d.newCas() == 0
+                && !(d.hasCompare() && d.compareCas() == 0);
+        Store.DeleteResult result = !plain
+                ? store.metaDelete(d.key(), d.hasCompare(), d.compareCas(), d.invalidate(), d.emptyValue(), deadline,
+                        d.newCas())
+                : store.delete(d.key(), d.compareCas());
+        switch (result) {
+            case DELETED, EMPTIED -> stats.deleteHits.increment();
+            case NOT_FOUND, EXISTS -> stats.deleteMisses.increment();
+            default -> { }
         }
+        return new Outcome.Deleted(result);
     }
 
-    public boolean delete(Key key) {
-        return delete(key, 0) == Store.DeleteResult.DELETED;
-    }
-
-    /** delete with an optional CAS compare (0: none). */
-    public Store.DeleteResult delete(Key key, long expectedCas) {
-        Store.DeleteResult result = store.delete(key, expectedCas);
-        if (result == Store.DeleteResult.DELETED) {
-            stats.deleteHits.increment();
-        } else if (result == Store.DeleteResult.NOT_FOUND) {
-            stats.deleteMisses.increment();
+    private Outcome delta(Command.Delta d) {
+        Store.DeltaResult result = store.metaDelta(d.key(), d.incr(), d.delta(), d.compareCas(),
+                d.onMiss() == Command.Delta.OnMiss.VIVIFY, d.initial(), store.deadline(d.createExptime()),
+                d.hasExptime() ? store.deadline(d.exptime()) : Store.KEEP, d.newCas());
+        switch (result.kind()) {
+            case OK -> (d.incr() ? stats.incrHits : stats.decrHits).increment();
+            case NOT_FOUND -> (d.incr() ? stats.incrMisses : stats.decrMisses).increment();
+            case CREATED -> { }
+            default -> stats.count(d.incr() ? Stats.Command.INCR : Stats.Command.DECR, Stats.Outcome.ERROR);
         }
-        return result;
-    }
-
-    public Store.DeltaResult delta(Key key, boolean incr, long delta) {
-        return delta(key, incr, delta, 0);
+        if (result.kind() == Store.DeltaResult.Kind.NOT_FOUND && d.onMiss() == Command.Delta.OnMiss.ADD) {
+            result = createCounter(d);
+        }
+        return new Outcome.Counted(result);
     }
 
     /**
-     * incr/decr that, on a miss, creates the counter with {@code initial} (flags 0, the given exptime) as memcached's
-     * binary protocol does; {@code create} false answers the miss instead. The create is an add, so a racing writer
-     * wins and the caller gets NOT_STORED, as in memcached.
+     * Binary incr/decr of a missing counter: created with {@code initial} by an add, so a racing writer wins and the
+     * caller gets NOT_STORED, as in memcached.
      */
-    public Store.DeltaResult deltaOrCreate(Key key, boolean incr, long delta, long expectedCas, long initial, boolean create,
-            long exptime) {
-        Store.DeltaResult result = delta(key, incr, delta, expectedCas);
-        if (result.kind() != Store.DeltaResult.Kind.NOT_FOUND || !create) {
-            return result;
-        }
-        Store.WriteResult written = store.write(Store.Mode.ADD, key, 0, store.deadline(exptime),
-                Numbers.unsignedBytes(initial), 0, 0);
+    private Store.DeltaResult createCounter(Command.Delta d) {
+        Store.WriteResult written = store.write(Store.Mode.ADD, d.key(), 0, store.deadline(d.createExptime()),
+                Numbers.unsignedBytes(d.initial()), 0, 0);
         return switch (written.result()) {
-            case STORED -> new Store.DeltaResult(Store.DeltaResult.Kind.OK, initial, written.item());
+            case STORED -> new Store.DeltaResult(Store.DeltaResult.Kind.OK, d.initial(), written.item());
             case NO_MEMORY -> {
                 stats.storeNoMemory.increment();
                 yield new Store.DeltaResult(Store.DeltaResult.Kind.NO_MEMORY, 0, null);
@@ -161,116 +231,50 @@ public final class CommandExecutor {
         };
     }
 
-    /** incr/decr with an optional CAS compare (0: none). */
-    public Store.DeltaResult delta(Key key, boolean incr, long delta, long expectedCas) {
-        Store.DeltaResult result = store.delta(key, incr, delta, expectedCas);
-        boolean hit = result.kind() == Store.DeltaResult.Kind.OK;
-        boolean miss = result.kind() == Store.DeltaResult.Kind.NOT_FOUND;
-        if (incr) {
-            if (hit) {
-                stats.incrHits.increment();
-            } else if (miss) {
-                stats.incrMisses.increment();
-            } else {
-                stats.count(Stats.Command.INCR, Stats.Outcome.ERROR);
-            }
-        } else {
-            if (hit) {
-                stats.decrHits.increment();
-            } else if (miss) {
-                stats.decrMisses.increment();
-            } else {
-                stats.count(Stats.Command.DECR, Stats.Outcome.ERROR);
-            }
-        }
-        return result;
-    }
-
-    public boolean touch(Key key, long exptime) {
-        return touchItem(key, exptime) != null;
-    }
-
-    /** touch, returning the touched item (or null) for protocols that answer with its flags and CAS. */
-    public Item touchItem(Key key, long exptime) {
+    private Outcome touch(Command.Touch t) {
         stats.cmdTouch.increment();
-        Item touched = store.touch(key, store.deadline(exptime));
-        if (touched != null) {
-            stats.touchHits.increment();
-        } else {
+        Item touched = store.touch(t.key(), store.deadline(t.exptime()));
+        if (touched == null) {
             stats.touchMisses.increment();
+            return Outcome.Done.MISS;
         }
-        return touched;
+        stats.touchHits.increment();
+        return new Outcome.Found(touched);
     }
 
-    /** flush_all; false when {@code -F} forbids it. */
-    public boolean flushAll(long delaySeconds) {
+    private Outcome flush(Command.Flush flush) {
+        if (flush.malformedDelay()) {
+            return Outcome.Done.BAD_ARGUMENT;
+        }
         stats.cmdFlush.increment();
-        if (settings.flushAllDisabled()) {
-            stats.count(Stats.Command.FLUSH_ALL, Stats.Outcome.ERROR);
-            return false;
-        }
-        store.flushAll(delaySeconds);
-        return true;
+        store.flushAll(flush.delay());
+        return Outcome.Done.OK;
     }
 
-    /** Meta get (and the read side of any protocol's get-with-options): counts as a get, or a touch with a TTL. */
-    public Store.ReadResult metaRead(Key key, Store.ReadOptions options) {
-        Store.ReadResult result = store.metaRead(key, options);
-        // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
-        boolean touch = options.newDeadline() != Store.KEEP && result.item() != null;
-        if (touch) {
-            stats.cmdTouch.increment();
-        } else {
-            stats.cmdGet.increment();
+    private Outcome stats(Command.Stats query) {
+        List<Stat> out = new ArrayList<>();
+        switch (query.group()) {
+            case "" -> report.general(out);
+            case "settings" -> report.settings(out);
+            case "items" -> report.items(out);
+            case "slabs" -> report.slabs(out);
+            case "sizes" -> report.sizes(out);
+            case "conns" -> report.conns(out);
+            case "reset" -> {
+                stats.reset();
+                securityLog.resetCounts();
+                return Outcome.Done.RESET;
+            }
+            case "cachedump" -> {
+                return new Outcome.Lines(report.cachedump(query.arg(), query.arg2()));
+            }
+            case "detail" -> {
+                return new Outcome.Lines(report.detail(query.arg()));
+            }
+            default -> {
+                return Outcome.Done.UNKNOWN_STATS;
+            }
         }
-        if (result.item() == null) {
-            (touch ? stats.touchMisses : stats.getMisses).increment();
-        } else {
-            (touch ? stats.touchHits : stats.getHits).increment();
-        }
-        return result;
-    }
-
-    /** A storage command with meta's extras (explicit new CAS, stale-on-old-CAS, base64 key). */
-    public Store.WriteResult write(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas, long newCas,
-            boolean allowStale, boolean binaryKey) {
-        stats.cmdSet.increment();
-        Store.WriteResult result = store.write(mode, key, flags, store.deadline(exptime), value, cas, newCas,
-                allowStale, binaryKey);
-        countWrite(mode, result.result());
-        return result;
-    }
-
-    /** Delete with CAS compare, invalidation (mark stale) or value removal; exptime is used only when given. */
-    public Store.DeleteResult metaDelete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
-            boolean hasExptime, long exptime, long newCas) {
-        long deadline = hasExptime ? store.deadline(exptime) : Store.KEEP;
-        Store.DeleteResult result = store.metaDelete(key, hasCompare, compareCas, invalidate, emptyValue, deadline,
-                newCas);
-        switch (result) {
-            case DELETED, EMPTIED -> stats.deleteHits.increment();
-            case NOT_FOUND, EXISTS -> stats.deleteMisses.increment();
-            default -> { }
-        }
-        return result;
-    }
-
-    /** incr/decr with CAS compare, create-on-miss and TTL update. */
-    public Store.DeltaResult metaDelta(Key key, boolean incr, long delta, long compareCas, boolean vivify, long initial,
-            long vivifyExptime, boolean hasExptime, long exptime, long newCas) {
-        Store.DeltaResult result = store.metaDelta(key, incr, delta, compareCas, vivify, initial,
-                store.deadline(vivifyExptime), hasExptime ? store.deadline(exptime) : Store.KEEP, newCas);
-        switch (result.kind()) {
-            case OK -> (incr ? stats.incrHits : stats.decrHits).increment();
-            case NOT_FOUND -> (incr ? stats.incrMisses : stats.decrMisses).increment();
-            default -> { }
-        }
-        return result;
-    }
-
-    /** Meta debug: the item without touching its access bookkeeping; counted in cmd_meta as memcached does. */
-    public Item debug(Key key) {
-        stats.cmdMeta.increment();
-        return store.peek(key);
+        return new Outcome.Figures(out);
     }
 }

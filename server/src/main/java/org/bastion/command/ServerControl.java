@@ -1,19 +1,12 @@
 package org.bastion.command;
 
-/** What a command may ask of the running server as a whole. */
-public interface ServerControl {
+import org.bastion.stats.ServerFacts;
+
+/** What a command may ask of the running server as a whole; the transport's server implements it. */
+public interface ServerControl extends ServerFacts {
     /** Starts a graceful shutdown (the {@code shutdown} command, when {@code -A} allows it). */
     void shutdown();
 
     /** Sets the verbosity level ({@code verbosity} command). */
     void verbosity(int level);
-
-    /** The current verbosity level. */
-    int verbosity();
-
-    /** The bound TCP port. */
-    int port();
-
-    /** The number of worker threads. */
-    int threads();
 }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
-import org.bastion.command.CommandExecutor;
 import org.bastion.policy.SecurityLog;
 import org.bastion.stats.Stats;
 import org.bastion.store.Store;
@@ -23,8 +22,8 @@ import org.bastion.transport.BatchLatencyHandler;
  * timer records values of its own, for a sample of read batches ({@link BatchLatencyHandler}).
  */
 public final class BastionMetrics implements AutoCloseable {
-    static final String COMMANDS = "bastion.commands";
-    static final String LATENCY = "bastion.command.latency";
+    public static final String COMMANDS = "bastion.commands";
+    public static final String LATENCY = "bastion.command.latency";
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
@@ -37,10 +36,9 @@ public final class BastionMetrics implements AutoCloseable {
      * Registers every meter in the registry, tagged with {@code extraTags} (for example the port, when one registry
      * watches several servers), and starts timing read batches.
      */
-    public static BastionMetrics bind(MeterRegistry registry, CommandExecutor exec, Tags extraTags) {
+    public static BastionMetrics bind(MeterRegistry registry, Store store, Stats s, SecurityLog securityLog,
+            Tags extraTags) {
         BastionMetrics m = new BastionMetrics(registry);
-        Stats s = exec.stats;
-        Store store = exec.store;
 
         m.command("get", "hit", s.getHits, extraTags);
         m.command("get", "miss", s.getMisses, extraTags);
@@ -83,7 +81,7 @@ public final class BastionMetrics implements AutoCloseable {
         m.counter("bastion.connections.denied", s.deniedConnections, null,
                 "connections closed unread because the source is not allowed (denied_connections)", extraTags);
         for (SecurityLog.Kind kind : SecurityLog.Kind.values()) {
-            m.add(FunctionCounter.builder("bastion.denied", exec.securityLog.count(kind), LongAdder::sum)
+            m.add(FunctionCounter.builder("bastion.denied", securityLog.count(kind), LongAdder::sum)
                     .tags(extraTags).tag("reason", kind.label())
                     .description("refusals by reason: security events, counted whether or not rate-limited logging"
                             + " wrote a line").register(registry));

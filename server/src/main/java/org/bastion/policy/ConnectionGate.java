@@ -5,13 +5,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.function.Function;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 import org.bastion.config.Settings;
-import org.bastion.command.CommandExecutor;
-import org.bastion.protocol.Replies;
 import org.bastion.stats.Stats;
 
 /**
@@ -24,26 +24,37 @@ import org.bastion.stats.Stats;
  */
 @ChannelHandler.Sharable
 public final class ConnectionGate extends ChannelInboundHandlerAdapter {
-    private final CommandExecutor exec;
+    /** memcached's reply to a connection over a cap. */
+    private static final byte[] TOO_MANY_CONNECTIONS =
+            "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private final SourcePolicy policy;
     private final ConnectionLimits limits;
-    private final Function<Session, ChannelHandler> protocolStage;
+    private final Stats stats;
+    private final SecurityLog securityLog;
+    private final Settings settings;
+    private final BiConsumer<ChannelPipeline, Session> admitted;
 
-    public ConnectionGate(CommandExecutor exec, SourcePolicy policy, ConnectionLimits limits,
-            Function<Session, ChannelHandler> protocolStage) {
-        this.exec = exec;
+    /**
+     * @param admitted adds the stages an admitted connection needs after this one (the transport's pipeline knows
+     *     which); called before the gate removes itself and turns reading on
+     */
+    public ConnectionGate(SourcePolicy policy, ConnectionLimits limits, Stats stats, SecurityLog securityLog,
+            Settings settings, BiConsumer<ChannelPipeline, Session> admitted) {
         this.policy = policy;
         this.limits = limits;
-        this.protocolStage = protocolStage;
+        this.stats = stats;
+        this.securityLog = securityLog;
+        this.settings = settings;
+        this.admitted = admitted;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        Stats stats = exec.stats;
         InetAddress source = ctx.channel().remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
         if (!policy.admits(source)) {
             stats.deniedConnections.increment();
-            exec.securityLog.event(SecurityLog.Kind.DENIED_SOURCE, source, policy.listedOnly()
+            securityLog.event(SecurityLog.Kind.DENIED_SOURCE, source, policy.listedOnly()
                     ? "not in --allow/--allow-file: closed unread" : "not loopback and no --allow rule: closed unread");
             ctx.close();
             return;
@@ -52,26 +63,21 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
         ConnectionLimits.Verdict verdict = limits.tryAcquire(source);
         if (verdict != ConnectionLimits.Verdict.ADMITTED) {
             stats.rejectedConnections.increment();
-            Settings s = exec.settings;
+            Settings s = settings;
             if (verdict == ConnectionLimits.Verdict.OVER_TOTAL) {
-                exec.securityLog.event(SecurityLog.Kind.CONNECTION_CAP, source,
+                securityLog.event(SecurityLog.Kind.CONNECTION_CAP, source,
                         "refused: " + s.maxConnections() + " connections open (-c)");
             } else {
-                exec.securityLog.event(SecurityLog.Kind.PER_SOURCE_CAP, source,
+                securityLog.event(SecurityLog.Kind.PER_SOURCE_CAP, source,
                         "refused: source holds " + s.maxConnectionsPerSource() + " connections (--max-conns-per-ip)");
             }
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(Replies.TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limits.release(source));
-        Session session = new Session(ctx.channel().remoteAddress(), ctx.channel().localAddress());
-        session.readOnly = policy.readOnly(source);
-        int idle = exec.settings.idleTimeoutSeconds();
-        int request = exec.settings.requestTimeoutSeconds();
-        if (TimeoutHandler.needed(idle, request)) {
-            ctx.pipeline().addLast("timeouts", new TimeoutHandler(idle, request, exec.securityLog, stats, session));
-        }
-        ctx.pipeline().addLast("protocol", protocolStage.apply(session));
+        Session session = new Session(ctx.channel().remoteAddress(), ctx.channel().localAddress(),
+                policy.readOnly(source));
+        admitted.accept(ctx.pipeline(), session);
         ctx.pipeline().remove(this);
         ctx.channel().config().setAutoRead(true);
         ctx.fireChannelActive();

@@ -3,30 +3,62 @@ package org.bastion.policy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import org.bastion.store.Clock;
+import org.bastion.stats.ConnectionInfo;
 
-/** Per-connection facts the command path needs: who the client is and what it may do. */
-public final class Session {
-    public final InetSocketAddress remote;
-    public final SocketAddress local;
-    /** Set by the policy gate: this source may only read. */
-    public volatile boolean readOnly;
+/**
+ * Who is asking, for one connection: its source and what the gate decided it may do. Created by the
+ * {@link ConnectionGate} when it admits the connection, read by {@link Policy} for every command.
+ */
+public final class Session implements ConnectionInfo {
+    private final InetSocketAddress remote;
+    private final SocketAddress local;
+    private final boolean readOnly;
     /** Clock nanos of the last complete command, for {@code stats conns}. */
-    public volatile long lastCommandNanos = System.nanoTime();
-    /** What the connection is doing, for {@code stats conns}. */
-    public volatile String state = "conn_new_cmd";
+    private volatile long lastCommandNanos = System.nanoTime();
 
-    Session(SocketAddress remote, SocketAddress local) {
+    public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
         this.remote = remote instanceof InetSocketAddress inet ? inet : null;
         this.local = local;
+        this.readOnly = readOnly;
+    }
+
+    /** A session for in-process use (benchmarks, tests) with no socket behind it. */
+    public static Session local() {
+        return new Session(null, null, false);
     }
 
     public InetAddress sourceAddress() {
         return remote == null ? null : remote.getAddress();
     }
 
-    /** A session for in-process use (benchmarks, tests) with no socket behind it. */
-    static Session local() {
-        return new Session(null, null);
+    /** Whether the source is in {@code --read-only-from}. */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** Marks a command as complete now. */
+    public void commandDone() {
+        lastCommandNanos = System.nanoTime();
+    }
+
+    @Override
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    @Override
+    public SocketAddress listenAddress() {
+        return local;
+    }
+
+    @Override
+    public String state() {
+        // Commands run to completion on the event loop between reads, so an open connection is always waiting.
+        return "conn_new_cmd";
+    }
+
+    @Override
+    public long lastCommandNanos() {
+        return lastCommandNanos;
     }
 }

@@ -30,7 +30,7 @@ public final class TimeoutHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> tick;
 
     /** Either timeout may be 0 (off), but not both: then the handler is not installed at all. */
-    TimeoutHandler(int idleSeconds, int requestSeconds, SecurityLog securityLog, Stats stats, Session session) {
+    public TimeoutHandler(int idleSeconds, int requestSeconds, SecurityLog securityLog, Stats stats, Session session) {
         this.idleNanos = TimeUnit.SECONDS.toNanos(idleSeconds);
         this.requestNanos = TimeUnit.SECONDS.toNanos(requestSeconds);
         this.securityLog = securityLog;
@@ -38,7 +38,7 @@ public final class TimeoutHandler extends ChannelInboundHandlerAdapter {
         this.session = session;
     }
 
-    static boolean needed(int idleSeconds, int requestSeconds) {
+    public static boolean needed(int idleSeconds, int requestSeconds) {
         return idleSeconds > 0 || requestSeconds > 0;
     }
 

@@ -27,7 +27,10 @@ public final class Replies {
     public static final byte[] FLUSH_DISABLED = ascii("CLIENT_ERROR flush_all not allowed\r\n");
     public static final byte[] SHUTDOWN_DISABLED = ascii("ERROR: shutdown not enabled\r\n");
     public static final byte[] ACCESS_DENIED = ascii("CLIENT_ERROR access denied\r\n");
-    public static final byte[] TOO_MANY_CONNECTIONS = ascii("ERROR Too many open connections\r\n");
+    /** memcached's reply to {@code stats cachedump} under {@code -X}. */
+    public static final byte[] CACHEDUMP_DISABLED = ascii("CLIENT_ERROR stats cachedump not allowed\r\n");
+    /** Bastion gates {@code stats detail dump} under {@code -X} too (memcached does not): it names key prefixes. */
+    public static final byte[] DETAIL_DUMP_DISABLED = ascii("CLIENT_ERROR stats detail dump not allowed\r\n");
 
     private Replies() {
     }

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import org.bastion.policy.Session;
 
 /**
  * The live connections and listening sockets, for {@code stats conns}. A connection is added when its protocol stage
@@ -17,7 +16,7 @@ import org.bastion.policy.Session;
 public final class ConnectionRegistry {
     private final AtomicLong ids = new AtomicLong();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final ConcurrentSkipListMap<Long, Session> open = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, ConnectionInfo> open = new ConcurrentSkipListMap<>();
 
     /** A listening socket and when it started, as memcached reports it with state {@code conn_listening}. */
     record Listener(long id, SocketAddress address, long sinceNanos) {
@@ -28,9 +27,9 @@ public final class ConnectionRegistry {
     }
 
     /** Registers an admitted connection; returns its number, to pass to {@link #remove}. */
-    public long add(Session session) {
+    public long add(ConnectionInfo connection) {
         long id = ids.incrementAndGet();
-        open.put(id, session);
+        open.put(id, connection);
         return id;
     }
 
@@ -43,7 +42,7 @@ public final class ConnectionRegistry {
     }
 
     /** Open connections by number, oldest first. */
-    Map<Long, Session> open() {
+    Map<Long, ConnectionInfo> open() {
         return open;
     }
 

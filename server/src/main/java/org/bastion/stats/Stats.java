@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.bastion.metrics.BastionMetrics;
 import org.bastion.store.SizeClasses;
+import org.bastion.store.StoreListener;
 import org.bastion.store.Store;
 import org.bastion.transport.BatchLatencyHandler;
 import org.bastion.transport.Server;
@@ -12,7 +13,7 @@ import org.bastion.transport.Server;
  * Every counter the server keeps, counted once, cheaply and without locks on the event loops. {@code stats} and the
  * Micrometer meters ({@link BastionMetrics}) read the same fields, so they cannot disagree.
  */
-public final class Stats {
+public final class Stats implements StoreListener {
     /** Commands whose outcomes memcached's own keys do not already count (see {@link #outcome}). */
     public enum Command { SET, ADD, REPLACE, APPEND, PREPEND, CAS, INCR, DECR, FLUSH_ALL }
 
@@ -99,8 +100,33 @@ public final class Stats {
     private final LongAdder[] evictionsByClass = new LongAdder[64];
 
     /** Counts an eviction in the size class of an item of this weight (the total is {@link #evictions}). */
-    public void evictedFromClass(long weight) {
-        evictionsByClass[SizeClasses.classOf(weight)].increment();
+    @Override
+    public void itemLinked() {
+        totalItems.increment();
+    }
+
+    @Override
+    public void evicted(long weight, boolean fetched) {
+        evictions.increment();
+        if (weight >= 0) {
+            evictionsByClass[SizeClasses.classOf(weight)].increment();
+        }
+        if (!fetched) {
+            evictedUnfetched.increment();
+        }
+    }
+
+    @Override
+    public void foundExpired(boolean fetched) {
+        getExpired.increment();
+        if (!fetched) {
+            expiredUnfetched.increment();
+        }
+    }
+
+    @Override
+    public void foundFlushed() {
+        getFlushed.increment();
     }
 
     /** Evictions from one size class since start or {@code stats reset}. */
@@ -126,7 +152,7 @@ public final class Stats {
     }
 
     /** {@code stats reset}: zeroes the counters memcached resets; gauges (connections, items) stay. */
-    void reset() {
+    public void reset() {
         for (LongAdder a : new LongAdder[] {totalConnections, rejectedConnections, deniedConnections, idleKicks,
                 requestTimeouts, bytesRead,
                 bytesWritten, cmdGet, cmdSet, cmdFlush, cmdTouch, getHits, getMisses, getExpired, getFlushed,

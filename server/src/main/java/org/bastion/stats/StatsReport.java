@@ -1,100 +1,61 @@
 package org.bastion.stats;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.bastion.config.Settings;
-import org.bastion.command.CommandExecutor;
-import org.bastion.policy.Session;
-import org.bastion.protocol.Replies;
-import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.store.Item;
 import org.bastion.store.SizeClasses;
 import org.bastion.store.Store;
 
-/** memcached's {@code stats} family rendered from the one set of counters: true values, memcached's key names. */
+/**
+ * memcached's {@code stats} family from the one set of counters: true values under memcached's key names, as
+ * protocol-neutral name/value pairs that each protocol formats its own way.
+ */
 public final class StatsReport {
     /** Bastion's own release, reported beside the memcached version it matches. */
-    static final String BASTION_VERSION = versionOfJar();
-
-    private StatsReport() {
-    }
-
-    /** memcached's reply to {@code stats cachedump} under {@code -X}. */
-    static final byte[] CACHEDUMP_DISABLED = Replies.ascii("CLIENT_ERROR stats cachedump not allowed\r\n");
-    /** Bastion gates {@code stats detail dump} under {@code -X} too (memcached does not): it names key prefixes. */
-    static final byte[] DETAIL_DUMP_DISABLED = Replies.ascii("CLIENT_ERROR stats detail dump not allowed\r\n");
+    public static final String BASTION_VERSION = versionOfJar();
+    /** memcached's version Bastion matches; clients and tools choose behaviour by it. */
+    public static final String COMPATIBLE_VERSION = "1.6.18";
     /** memcached stops a cachedump at 2 MB of output. */
     private static final int CACHEDUMP_MAX_BYTES = 2 * 1024 * 1024;
 
-    /**
-     * The full reply for {@code stats [sub [arg...]]}, END included, or null for a subcommand that does not exist (the
-     * caller answers ERROR, as memcached does).
-     */
-    public static byte[] render(CommandExecutor exec, Session session, String sub, String arg) {
-        return render(exec, session, sub, arg, null);
+    private final Store store;
+    private final Stats stats;
+    private final Settings settings;
+    private final ServerFacts facts;
+
+    public StatsReport(Store store, Stats stats, Settings settings, ServerFacts facts) {
+        this.store = store;
+        this.stats = stats;
+        this.settings = settings;
+        this.facts = facts;
     }
 
-    /** As {@link #render(CommandExecutor, Session, String, String)} with the third argument ({@code cachedump}'s limit). */
-    public static byte[] render(CommandExecutor exec, Session session, String sub, String arg, String arg2) {
-        StringBuilder out = new StringBuilder(2048);
-        switch (sub) {
-            case "":
-                general(exec, out);
-                break;
-            case "settings":
-                settings(exec, out);
-                break;
-            case "items":
-                items(exec, out);
-                break;
-            case "slabs":
-                slabs(exec, out);
-                break;
-            case "sizes":
-                sizes(exec, out);
-                break;
-            case "conns":
-                conns(exec, out);
-                break;
-            case "reset":
-                exec.stats.reset();
-                exec.securityLog.resetCounts();
-                return Replies.RESET;
-            case "cachedump":
-                return cachedump(exec, arg, arg2);
-            case "detail":
-                return detail(exec, arg);
-            default:
-                return null;
-        }
-        out.append("END\r\n");
-        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    static void stat(StringBuilder out, String name, Object value) {
-        out.append("STAT ").append(name).append(' ').append(value).append("\r\n");
+    private static void stat(List<Stat> out, String name, Object value) {
+        out.add(new Stat(name, String.valueOf(value)));
     }
 
     /**
      * memcached's general set, for the features Bastion has. Keys for machinery Bastion lacks (libevent, slab
      * reassignment, LRU crawler, hash table, extstore, read buffers) are left out rather than printed as zeros.
      */
-    private static void general(CommandExecutor exec, StringBuilder out) {
-        Stats s = exec.stats;
+    public void general(List<Stat> out) {
+        Stats s = stats;
         long now = System.currentTimeMillis();
         long[] cpu = cpuTimesMicros();
         stat(out, "pid", ProcessHandle.current().pid());
         stat(out, "uptime", (System.nanoTime() - s.startedAtNanos) / 1_000_000_000L);
         stat(out, "time", now / 1000);
-        stat(out, "version", TextProtocolHandler.COMPATIBLE_VERSION);
+        stat(out, "version", COMPATIBLE_VERSION);
         stat(out, "bastion_version", BASTION_VERSION);
         stat(out, "pointer_size", pointerSize());
         stat(out, "rusage_user", seconds(cpu[0]));
         stat(out, "rusage_system", seconds(cpu[1]));
-        stat(out, "max_connections", exec.settings.maxConnections());
+        stat(out, "max_connections", settings.maxConnections());
         stat(out, "curr_connections", s.currConnections.get());
         stat(out, "total_connections", s.totalConnections.sum());
         stat(out, "rejected_connections", s.rejectedConnections.sum());
@@ -125,11 +86,11 @@ public final class StatsReport {
         stat(out, "store_no_memory", s.storeNoMemory.sum());
         stat(out, "bytes_read", s.bytesRead.sum());
         stat(out, "bytes_written", s.bytesWritten.sum());
-        stat(out, "limit_maxbytes", exec.settings.memoryLimitBytes());
+        stat(out, "limit_maxbytes", settings.memoryLimitBytes());
         stat(out, "accepting_conns", 1);
-        stat(out, "threads", exec.control.threads());
-        stat(out, "bytes", exec.store.weightedBytes());
-        stat(out, "curr_items", exec.store.itemCount());
+        stat(out, "threads", facts.threads());
+        stat(out, "bytes", store.weightedBytes());
+        stat(out, "curr_items", store.itemCount());
         stat(out, "total_items", s.totalItems.sum());
         stat(out, "expired_unfetched", s.expiredUnfetched.sum());
         stat(out, "evicted_unfetched", s.evictedUnfetched.sum());
@@ -137,19 +98,19 @@ public final class StatsReport {
     }
 
     /** Every setting, under memcached's key where there is one, then Bastion's own. */
-    private static void settings(CommandExecutor exec, StringBuilder out) {
-        Settings st = exec.settings;
+    public void settings(List<Stat> out) {
+        Settings st = settings;
         stat(out, "maxbytes", st.memoryLimitBytes());
         stat(out, "maxconns", st.maxConnections());
-        stat(out, "tcpport", exec.control.port());
+        stat(out, "tcpport", facts.port());
         stat(out, "udpport", 0);
         stat(out, "inter", String.join(",", st.listen()));
-        stat(out, "verbosity", exec.control.verbosity());
+        stat(out, "verbosity", facts.verbosity());
         stat(out, "evictions", st.evictionsDisabled() ? "off" : "on");
         stat(out, "domain_socket", "NULL");
         stat(out, "shutdown_command", st.shutdownEnabled() ? "yes" : "no");
         stat(out, "growth_factor", "2.00");
-        stat(out, "num_threads", exec.control.threads());
+        stat(out, "num_threads", facts.threads());
         stat(out, "detail_enabled", "no");
         stat(out, "cas_enabled", "yes");
         stat(out, "tcp_backlog", 1024);
@@ -208,11 +169,11 @@ public final class StatsReport {
     }
 
     /** As {@link #walkClasses(Store)}, adding classes that hold no items now but had evictions. */
-    private static java.util.TreeMap<Integer, ClassFigures> walkClasses(CommandExecutor exec) {
-        java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(exec.store);
-        int count = new SizeClasses(exec.settings.maxItemSize()).count();
+    private java.util.TreeMap<Integer, ClassFigures> classesWithEvictions() {
+        java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(store);
+        int count = new SizeClasses(settings.maxItemSize()).count();
         for (int id = 1; id <= count; id++) {
-            long evicted = exec.stats.evictionsInClass(id);
+            long evicted = stats.evictionsInClass(id);
             if (evicted > 0) {
                 classes.computeIfAbsent(id, k -> new ClassFigures()).evicted = evicted;
             }
@@ -221,9 +182,9 @@ public final class StatsReport {
     }
 
     /** {@code stats items}: per size class, only the figures Bastion tracks per class. */
-    private static void items(CommandExecutor exec, StringBuilder out) {
-        long now = exec.store.clock().nanoTime();
-        walkClasses(exec).forEach((id, f) -> {
+    public void items(List<Stat> out) {
+        long now = store.clock().nanoTime();
+        classesWithEvictions().forEach((id, f) -> {
             String p = "items:" + id + ":";
             stat(out, p + "number", f.number);
             if (f.number > 0) {
@@ -239,8 +200,8 @@ public final class StatsReport {
      * the item count and no chunks are free; {@code total_pages} is the class's bytes in memcached's 1 MiB pages,
      * rounded up.
      */
-    private static void slabs(CommandExecutor exec, StringBuilder out) {
-        java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(exec.store);
+    public void slabs(List<Stat> out) {
+        java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(store);
         classes.forEach((id, f) -> {
             String p = id + ":";
             stat(out, p + "chunk_size", SizeClasses.chunkSize(id));
@@ -250,13 +211,13 @@ public final class StatsReport {
             stat(out, p + "mem_requested", f.bytes);
         });
         stat(out, "active_slabs", classes.size());
-        stat(out, "total_malloced", exec.store.weightedBytes());
+        stat(out, "total_malloced", store.weightedBytes());
     }
 
     /** {@code stats sizes}: item count by weight rounded up to 32 bytes, as memcached's histogram, from a walk. */
-    private static void sizes(CommandExecutor exec, StringBuilder out) {
+    public void sizes(List<Stat> out) {
         java.util.TreeMap<Long, long[]> sizes = new java.util.TreeMap<>();
-        exec.store.forEachLive((key, item) -> {
+        store.forEachLive((key, item) -> {
             long weight = Store.weigh(key, item.value.length);
             sizes.computeIfAbsent((weight + 31) / 32 * 32, w -> new long[1])[0]++;
         });
@@ -264,29 +225,30 @@ public final class StatsReport {
     }
 
     /** {@code stats conns}: listening sockets, then every open connection, numbered in place of file descriptors. */
-    private static void conns(CommandExecutor exec, StringBuilder out) {
+    public void conns(List<Stat> out) {
         long now = System.nanoTime();
-        ConnectionRegistry registry = exec.stats.connections;
+        ConnectionRegistry registry = stats.connections;
         for (ConnectionRegistry.Listener l : registry.listeners()) {
             stat(out, l.id() + ":addr", ConnectionRegistry.describe(l.address()));
             stat(out, l.id() + ":state", "conn_listening");
             stat(out, l.id() + ":secs_since_last_cmd", (now - l.sinceNanos()) / 1_000_000_000L);
         }
         registry.open().forEach((id, session) -> {
-            stat(out, id + ":addr", ConnectionRegistry.describe(session.remote));
-            stat(out, id + ":listen_addr", ConnectionRegistry.describe(session.local));
-            stat(out, id + ":state", session.state);
-            stat(out, id + ":secs_since_last_cmd", Math.max(0, now - session.lastCommandNanos) / 1_000_000_000L);
+            stat(out, id + ":addr", ConnectionRegistry.describe(session.remote()));
+            stat(out, id + ":listen_addr", ConnectionRegistry.describe(session.listenAddress()));
+            stat(out, id + ":state", session.state());
+            stat(out, id + ":secs_since_last_cmd", Math.max(0, now - session.lastCommandNanos()) / 1_000_000_000L);
         });
     }
 
-    /** {@code stats cachedump <class> <limit>}: keys of one size class, memcached's format; refused under -X. */
-    private static byte[] cachedump(CommandExecutor exec, String classArg, String limitArg) {
-        if (exec.settings.dumpingDisabled()) {
-            return CACHEDUMP_DISABLED;
-        }
+    /**
+     * {@code stats cachedump <class> <limit>}: keys of one size class in memcached's format, the reply's lines with
+     * END; or the one error line memcached gives for bad arguments. Whether dumping is allowed ({@code -X}) is policy's
+     * decision, made before this is called.
+     */
+    public List<String> cachedump(String classArg, String limitArg) {
         if (classArg == null || limitArg == null) {
-            return Replies.ascii("CLIENT_ERROR bad command line\r\n");
+            return List.of("CLIENT_ERROR bad command line");
         }
         long classId;
         long limit;
@@ -294,45 +256,45 @@ public final class StatsReport {
             classId = Long.parseLong(classArg);
             limit = Long.parseLong(limitArg);
         } catch (NumberFormatException e) {
-            return Replies.BAD_FORMAT;
+            return List.of("CLIENT_ERROR bad command line format");
         }
-        if (classId < 1 || classId > new SizeClasses(exec.settings.maxItemSize()).count() || limit < 0) {
-            return Replies.ascii("CLIENT_ERROR Illegal slab id\r\n");
+        if (classId < 1 || classId > new SizeClasses(settings.maxItemSize()).count() || limit < 0) {
+            return List.of("CLIENT_ERROR Illegal slab id");
         }
-        StringBuilder out = new StringBuilder();
-        long nowNanos = exec.store.clock().nanoTime();
-        long nowSeconds = exec.store.clock().wallMillis() / 1000;
-        long[] listed = new long[1];
-        exec.store.forEachLive((key, item) -> {
-            if ((limit != 0 && listed[0] >= limit) || out.length() > CACHEDUMP_MAX_BYTES
+        List<String> out = new ArrayList<>();
+        long nowNanos = store.clock().nanoTime();
+        long nowSeconds = store.clock().wallMillis() / 1000;
+        long[] bytes = new long[1];
+        store.forEachLive((key, item) -> {
+            if ((limit != 0 && out.size() >= limit) || bytes[0] > CACHEDUMP_MAX_BYTES
                     || SizeClasses.classOf(Store.weigh(key, item.value.length)) != classId) {
                 return;
             }
             long expires = item.expiresAt == Item.NEVER ? 0
                     : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
-            out.append("ITEM ").append(key).append(" [").append(item.value.length).append(" b; ").append(expires)
-                    .append(" s]\r\n");
-            listed[0]++;
+            String line = "ITEM " + key + " [" + item.value.length + " b; " + expires + " s]";
+            bytes[0] += line.length() + 2;
+            out.add(line);
         });
-        out.append("END\r\n");
-        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+        out.add("END");
+        return out;
     }
 
     /**
      * {@code stats detail}: Bastion keeps no per-prefix figures ({@code detail_enabled no}), so {@code dump} lists none
      * and {@code on} is refused rather than pretended.
      */
-    private static byte[] detail(CommandExecutor exec, String arg) {
+    public List<String> detail(String arg) {
         if ("dump".equals(arg)) {
-            return exec.settings.dumpingDisabled() ? DETAIL_DUMP_DISABLED : Replies.END;
+            return List.of("END");
         }
         if ("off".equals(arg)) {
-            return Replies.OK;
+            return List.of("OK");
         }
         if ("on".equals(arg)) {
-            return Replies.ascii("SERVER_ERROR per-prefix stats are not supported\r\n");
+            return List.of("SERVER_ERROR per-prefix stats are not supported");
         }
-        return Replies.ascii("CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+        return List.of("CLIENT_ERROR usage: stats detail on|off|dump");
     }
 
     private static String seconds(long micros) {
@@ -340,7 +302,7 @@ public final class StatsReport {
     }
 
     /** User and system CPU time of this process in microseconds, from /proc on Linux or the JVM elsewhere. */
-    static long[] cpuTimesMicros() {
+    public static long[] cpuTimesMicros() {
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             // Fields after the command name (which may contain spaces) start after the last ')'.

@@ -20,7 +20,7 @@ public class Key {
         this.hash = hash;
     }
 
-    static Key of(String key) {
+    public static Key of(String key) {
         return new Key(key.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -7,8 +7,6 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.bastion.stats.Stats;
-import org.bastion.command.CommandExecutor;
 
 /**
  * The item store: Caffeine bounded by weight (key + value + a measured per-entry overhead), with memcached's expiry,
@@ -40,7 +38,7 @@ public final class Store {
     private final Cache<Key, Item> cache;
     private final Policy.Eviction<Key, Item> eviction;
     private final Clock clock;
-    private final Stats stats;
+    private final StoreListener listener;
     private final long limitBytes;
     private final boolean evictionsDisabled;
     private final AtomicLong casCounter = new AtomicLong();
@@ -49,9 +47,9 @@ public final class Store {
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
 
-    public Store(long limitBytes, boolean evictionsDisabled, Clock clock, Stats stats) {
+    public Store(long limitBytes, boolean evictionsDisabled, Clock clock, StoreListener listener) {
         this.clock = clock;
-        this.stats = stats;
+        this.listener = listener;
         this.limitBytes = limitBytes;
         this.evictionsDisabled = evictionsDisabled;
         this.cache = Caffeine.newBuilder()
@@ -64,13 +62,8 @@ public final class Store {
                 .executor(Runnable::run)
                 .evictionListener((Key k, Item v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
-                        stats.evictions.increment();
-                        if (k != null && v != null) {
-                            stats.evictedFromClass(weigh(k, v.value.length));
-                        }
-                        if (v != null && !v.fetched) {
-                            stats.evictedUnfetched.increment();
-                        }
+                        listener.evicted(k != null && v != null ? weigh(k, v.value.length) : -1,
+                                v == null || v.fetched);
                     }
                 })
                 .build();
@@ -146,7 +139,7 @@ public final class Store {
      * A storage command. {@code casUnique} is read in {@link Mode#CAS}, and by append/prepend when non-zero (the binary
      * protocol's CAS compare on append, as memcached does).
      */
-    StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
+    public StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
         return write(mode, key, flags, deadline, value, casUnique, 0).result;
     }
 
@@ -173,7 +166,7 @@ public final class Store {
             // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda, no
             // result holders) and is just as atomic.
             Item next = newItem(value, flags, deadline, clock.nanoTime(), newCas, binaryKey);
-            stats.totalItems.increment();
+            listener.itemLinked();
             if (next.expiresAt == Item.EXPIRED) {
                 cache.invalidate(key);
             } else {
@@ -244,7 +237,7 @@ public final class Store {
             }
             result[0] = StoreResult.STORED;
             stored[0] = next;
-            stats.totalItems.increment();
+            listener.itemLinked();
             // An item already expired at write time is never visible: dropping it frees the space at once.
             return next.expiresAt == Item.EXPIRED ? null : next;
         });
@@ -284,7 +277,7 @@ public final class Store {
     /**
      * Outcome of incr/decr. The store itself gives OK, NOT_FOUND, NON_NUMERIC, EXISTS (CAS mismatch) and CREATED (meta's
      * create-on-miss); NOT_STORED and NO_MEMORY come from creating a missing counter
-     * ({@link CommandExecutor#deltaOrCreate}). {@code previousExpiresAt} is the deadline before any TTL change this
+     * (the binary protocol's create-on-miss). {@code previousExpiresAt} is the deadline before any TTL change this
      * call made.
      */
     public record DeltaResult(Kind kind, long value, Item item, long previousExpiresAt) {
@@ -325,7 +318,7 @@ public final class Store {
                     return keep;
                 }
                 Item created = newItem(Numbers.unsignedBytes(initial), 0, vivifyDeadline, now, newCas);
-                stats.totalItems.increment();
+                listener.itemLinked();
                 out[0] = new DeltaResult(DeltaResult.Kind.CREATED, initial, created, Item.NEVER);
                 return created.expiresAt == Item.EXPIRED ? null : created;
             }
@@ -475,7 +468,7 @@ public final class Store {
                     return null;
                 }
                 current = newItem(new byte[0], 0, o.vivifyDeadline(), now, o.newCas());
-                stats.totalItems.increment();
+                listener.itemLinked();
                 created = true;
             }
             boolean fetchedBefore = !created && current.fetched;
@@ -567,23 +560,20 @@ public final class Store {
     private boolean isLive(Item item, long now, boolean count) {
         if (item.isExpired(now)) {
             if (count) {
-                stats.getExpired.increment();
-                if (!item.fetched) {
-                    stats.expiredUnfetched.increment();
-                }
+                listener.foundExpired(item.fetched);
             }
             return false;
         }
         if (item.cas <= flushedCas) {
             if (count) {
-                stats.getFlushed.increment();
+                listener.foundFlushed();
             }
             return false;
         }
         long deadline = flushDeadline;
         if (deadline != 0 && now >= deadline && item.storedAt < deadline) {
             if (count) {
-                stats.getFlushed.increment();
+                listener.foundFlushed();
             }
             return false;
         }

@@ -2,7 +2,6 @@ package org.bastion.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -10,7 +9,6 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -28,7 +26,7 @@ import org.bastion.stats.Stats;
 import org.bastion.store.Clock;
 import org.bastion.store.Store;
 import org.bastion.command.ServerControl;
-import org.bastion.policy.ConnectionGate;
+import org.bastion.policy.SecurityLog;
 import org.bastion.policy.ConnectionLimits;
 
 /**
@@ -40,6 +38,8 @@ public final class Server implements AutoCloseable {
     private final Stats stats = new Stats();
     private final Store store;
     private final CommandExecutor exec;
+    /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
+    private final SecurityLog securityLog = new SecurityLog();
     private final SourcePolicy sourcePolicy;
     private final EventLoops boss;
     private final EventLoops workers;
@@ -68,7 +68,7 @@ public final class Server implements AutoCloseable {
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
-        this.exec = new CommandExecutor(store, stats, settings, new Control());
+        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new EventLoops(1, threads.factory("accept"), io);
@@ -139,8 +139,7 @@ public final class Server implements AutoCloseable {
                 nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
-        ConnectionGate gate = new ConnectionGate(exec, sourcePolicy, limits,
-                session -> new ProtocolDetector(exec, session, settings.protocol()));
+        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -151,12 +150,7 @@ public final class Server implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Off until the gate admits the connection: a refused client is never read.
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("gate", gate);
-                    }
-                });
+                .childHandler(pipeline);
         int bindPort = settings.port();
         for (String address : settings.listen()) {
             String host = address.startsWith("[") && address.endsWith("]")
@@ -188,13 +182,13 @@ public final class Server implements AutoCloseable {
     private void startMetrics(boolean serve) {
         Tags tags = Tags.of("port", Integer.toString(port));
         if (userRegistry != null) {
-            metrics.add(BastionMetrics.bind(userRegistry, exec, tags));
+            metrics.add(BastionMetrics.bind(userRegistry, store, stats, securityLog, tags));
         }
         if (settings.metricsListen() != null) {
             endpointRegistry = MetricsEndpoint.newRegistry();
-            metrics.add(BastionMetrics.bind(endpointRegistry, exec, tags));
+            metrics.add(BastionMetrics.bind(endpointRegistry, store, stats, securityLog, tags));
             metricsEndpoint = MetricsEndpoint.start(settings.metricsListen(), endpointRegistry,
-                    sourcePolicy::admits, exec.securityLog, threads.factory("metrics"), serve);
+                    sourcePolicy::admits, securityLog, threads.factory("metrics"), serve);
         }
     }
 

@@ -45,11 +45,14 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.memcache.binary.DefaultFullBinaryMemcacheResponse;
 import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
 import java.nio.charset.StandardCharsets;
-import org.bastion.command.CommandExecutor;
+import org.bastion.command.Command;
+import org.bastion.command.Executor;
+import org.bastion.command.Outcome;
+import org.bastion.stats.Stat;
+import org.bastion.stats.Stats;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.Session;
 import org.bastion.protocol.Replies;
-import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.StatsReport;
 import org.bastion.store.Item;
 import org.bastion.store.Key;
@@ -57,7 +60,7 @@ import org.bastion.store.Store;
 
 /**
  * memcached's binary protocol on top of Netty's codec and aggregator: checks each request's framing as memcached's
- * {@code dispatch_bin_command} does, then runs it through the {@link CommandExecutor} like every other protocol.
+ * {@code dispatch_bin_command} does, then runs it through the {@link Executor} like every other protocol.
  * Replies are written in request order and flushed once per read batch; quiet commands reply only on error (and
  * GetQ/GetKQ/GatQ/GatKQ only on a hit).
  */
@@ -69,10 +72,13 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     static final byte VERBOSITY = 0x1b;
     /** Incr/decr expiry meaning "do not create the counter on a miss". */
     static final long NO_CREATE = 0xFFFF_FFFFL;
-    private static final byte[] VERSION_BODY = Replies.ascii(TextProtocolHandler.COMPATIBLE_VERSION);
+    private static final byte[] VERSION_BODY = Replies.ascii(StatsReport.COMPATIBLE_VERSION);
 
-    private final CommandExecutor exec;
+    private final Executor exec;
+    private final Stats stats;
     private final Session session;
+    /** The one get command of this connection, re-aimed at each request's key. */
+    private final Command.Get get = new Command.Get();
     private ChannelHandlerContext ctx;
     private boolean closing;
     /** Bytes that reached the connection, and bytes of requests that have been executed (header + declared body). */
@@ -86,9 +92,10 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     private int extrasLength;
     private long bodyLength;
 
-    BinaryCommandHandler(CommandExecutor exec, Session session) {
+    BinaryCommandHandler(Executor exec, Stats stats, Session session) {
         super(FullBinaryMemcacheRequest.class);
         this.exec = exec;
+        this.stats = stats;
         this.session = session;
     }
 
@@ -100,7 +107,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     /** Called by {@link BinaryBytesIn} with every read, before framing. */
     void received(int bytes) {
         receivedBytes += bytes;
-        exec.stats.bytesRead.add(bytes);
+        stats.bytesRead.add(bytes);
     }
 
     /**
@@ -124,7 +131,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         if (closing) {
             return;
         }
-        session.lastCommandNanos = System.nanoTime();
+        session.commandDone();
         req = request;
         keyLength = request.keyLength() & 0xFFFF;
         extrasLength = request.extrasLength() & 0xFF;
@@ -242,7 +249,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
 
     private void get(boolean returnKey, boolean quiet) {
         Key key = key();
-        Item item = exec.get(key);
+        Item item = exec.execute(session, get.read(key)) instanceof Outcome.Hit hit ? hit.item() : null;
         if (item == null) {
             if (!quiet) {
                 miss(key, returnKey);
@@ -259,13 +266,19 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             protocolError();
             return;
         }
-        if (!exec.mayWrite(session)) {
+        Key key = key();
+        long exptime = req.extras().getUnsignedInt(req.extras().readerIndex());
+        Outcome outcome = exec.execute(session, returnValue ? get.touch(key, exptime) : new Command.Touch(key, exptime));
+        if (outcome instanceof Outcome.Refused) {
             error(BinaryStatus.AUTH_ERROR);
             return;
         }
-        Key key = key();
-        long exptime = req.extras().getUnsignedInt(req.extras().readerIndex());
-        Item item = returnValue ? exec.getAndTouch(key, exptime) : exec.touchItem(key, exptime);
+        Item item = null;
+        if (outcome instanceof Outcome.Hit hit) {
+            item = hit.item();
+        } else if (outcome instanceof Outcome.Found found) {
+            item = found.item();
+        }
         if (item == null) {
             if (!quiet) {
                 miss(key, returnKey);
@@ -312,19 +325,21 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     }
 
     private void store(Store.Mode requested, Store.Mode mode, int flags, long exptime, long cas, boolean quiet) {
-        if (!exec.mayWrite(session)) {
+        Key key = key();
+        // A value over -I: BinaryValueLimit already dropped its bytes; a set also loses the old value, as in memcached.
+        boolean dropsOld = requested == Store.Mode.SET;
+        Command.Write write = valueLength() > exec.maxItemSize()
+                ? Command.Write.oversized(mode, key, valueLength(), dropsOld)
+                : Command.Write.of(mode, key, flags, exptime, ByteBufUtil.getBytes(req.content()), cas, dropsOld);
+        Outcome outcome = exec.execute(session, write);
+        if (outcome instanceof Outcome.Refused) {
             error(BinaryStatus.AUTH_ERROR);
             return;
         }
-        Key key = key();
-        if (valueLength() > exec.settings.maxItemSize()) {
-            // BinaryValueLimit already dropped the value bytes; a set also loses the old value, as in memcached.
-            exec.rejectTooLarge(requested, key);
+        if (!(outcome instanceof Outcome.Wrote written)) {
             error(BinaryStatus.E2BIG);
             return;
         }
-        byte[] value = ByteBufUtil.getBytes(req.content());
-        Store.WriteResult written = exec.write(mode, key, flags, exptime, value, cas);
         switch (written.result()) {
             case STORED -> success(null, null, null, written.item().cas, quiet);
             case EXISTS -> error(BinaryStatus.KEY_EEXISTS);
@@ -341,11 +356,12 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             protocolError();
             return;
         }
-        if (!exec.mayWrite(session)) {
+        Outcome outcome = exec.execute(session, Command.Delete.of(key(), req.cas()));
+        if (outcome instanceof Outcome.Refused) {
             error(BinaryStatus.AUTH_ERROR);
             return;
         }
-        switch (exec.delete(key(), req.cas())) {
+        switch (((Outcome.Deleted) outcome).result()) {
             case DELETED -> success(null, null, null, 0, quiet);
             case NOT_FOUND -> error(BinaryStatus.KEY_ENOENT);
             case EXISTS -> error(BinaryStatus.KEY_EEXISTS);
@@ -358,17 +374,19 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             protocolError();
             return;
         }
-        if (!exec.mayWrite(session)) {
-            error(BinaryStatus.AUTH_ERROR);
-            return;
-        }
         ByteBuf extras = req.extras();
         int at = extras.readerIndex();
         long delta = extras.getLong(at);
         long initial = extras.getLong(at + 8);
         long exptime = extras.getUnsignedInt(at + 16);
-        Store.DeltaResult result = exec.deltaOrCreate(key(), incr, delta, req.cas(), initial, exptime != NO_CREATE,
-                exptime);
+        Command.Delta.OnMiss onMiss = exptime != NO_CREATE ? Command.Delta.OnMiss.ADD : Command.Delta.OnMiss.ANSWER;
+        Outcome outcome = exec.execute(session,
+                new Command.Delta(key(), incr, delta, req.cas(), onMiss, initial, exptime, false, 0, 0));
+        if (outcome instanceof Outcome.Refused) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
+        Store.DeltaResult result = ((Outcome.Counted) outcome).result();
         switch (result.kind()) {
             case OK -> success(null, null, Unpooled.buffer(8).writeLong(result.value()), result.item().cas, quiet);
             case NOT_FOUND -> error(BinaryStatus.KEY_ENOENT);
@@ -386,7 +404,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         long delay = extrasLength == 4 ? req.extras().getUnsignedInt(req.extras().readerIndex()) : 0;
-        if (!exec.mayWrite(session) || !exec.flushAll(delay)) {
+        if (exec.execute(session, new Command.Flush(delay)) instanceof Outcome.Refused) {
             error(BinaryStatus.AUTH_ERROR);
             return;
         }
@@ -399,7 +417,11 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         long level = req.extras().getUnsignedInt(req.extras().readerIndex());
-        exec.control.verbosity((int) Math.min(level, Integer.MAX_VALUE));
+        if (exec.execute(session, new Command.Verbosity((int) Math.min(level, Integer.MAX_VALUE)))
+                instanceof Outcome.Refused) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
         success(null, null, null, 0, false);
     }
 
@@ -413,46 +435,29 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         String group = req.key() == null ? "" : req.key().toString(StandardCharsets.ISO_8859_1);
-        byte[] rendered;
+        Command.Stats query;
         if (group.startsWith("reset")) {
-            rendered = StatsReport.render(exec, session, "reset", null);
+            query = new Command.Stats("reset", null, null);
         } else if (group.startsWith("settings")) {
-            rendered = StatsReport.render(exec, session, "settings", null);
+            query = new Command.Stats("settings", null, null);
         } else {
             int space = group.indexOf(' ');
-            rendered = space < 0 ? StatsReport.render(exec, session, group, null)
-                    : StatsReport.render(exec, session, group.substring(0, space), group.substring(space + 1));
+            query = space < 0 ? new Command.Stats(group, null, null)
+                    : new Command.Stats(group.substring(0, space), group.substring(space + 1), null);
         }
-        if (rendered == null) {
+        Outcome outcome = exec.execute(session, query);
+        if (outcome == Outcome.Done.UNKNOWN_STATS) {
             error(BinaryStatus.KEY_ENOENT);
             return;
         }
-        // The text rendering is the one source of names and values: each "STAT name value" line becomes a response.
-        int lineStart = 0;
-        for (int i = 0; i + 1 < rendered.length; i++) {
-            if (rendered[i] == '\r' && rendered[i + 1] == '\n') {
-                statLine(rendered, lineStart, i);
-                lineStart = i + 2;
-                i++;
+        if (outcome instanceof Outcome.Figures figures) {
+            for (Stat stat : figures.stats()) {
+                respond(BinaryStatus.SUCCESS, null, Unpooled.copiedBuffer(stat.name(), StandardCharsets.ISO_8859_1),
+                        Unpooled.copiedBuffer(stat.value(), StandardCharsets.ISO_8859_1), 0);
             }
         }
+        // Anything else (reset, a cachedump listing, a refusal) is answered with the terminator alone.
         success(null, null, null, 0, false);
-    }
-
-    private void statLine(byte[] text, int from, int to) {
-        int prefix = "STAT ".length();
-        if (to - from <= prefix || text[from] != 'S' || text[from + 1] != 'T' || text[from + 2] != 'A'
-                || text[from + 3] != 'T' || text[from + 4] != ' ') {
-            return;
-        }
-        int nameStart = from + prefix;
-        int nameEnd = nameStart;
-        while (nameEnd < to && text[nameEnd] != ' ') {
-            nameEnd++;
-        }
-        int valueStart = Math.min(nameEnd + 1, to);
-        respond(BinaryStatus.SUCCESS, null, Unpooled.wrappedBuffer(text, nameStart, nameEnd - nameStart),
-                Unpooled.wrappedBuffer(text, valueStart, to - valueStart), 0);
     }
 
     private void success(ByteBuf extras, ByteBuf key, ByteBuf value, long cas, boolean quiet) {
@@ -490,7 +495,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         int body = (response.keyLength() & 0xFFFF) + (response.extrasLength() & 0xFF)
                 + response.content().readableBytes();
         response.setTotalBodyLength(body);
-        exec.stats.bytesWritten.add(HEADER_LENGTH + body);
+        stats.bytesWritten.add(HEADER_LENGTH + body);
         ctx.write(response, ctx.voidPromise());
     }
 

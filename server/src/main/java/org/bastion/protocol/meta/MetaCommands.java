@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.bastion.command.CommandExecutor;
+import org.bastion.command.Command;
+import org.bastion.command.Executor;
+import org.bastion.command.Outcome;
 import org.bastion.policy.Session;
 import org.bastion.protocol.Replies;
 import org.bastion.protocol.ReplyBuffer;
@@ -64,10 +66,10 @@ public final class MetaCommands {
     private static final byte[] SP_H0 = Replies.ascii(" h0");
     private static final byte[] ME_PREFIX = Replies.ascii("ME ");
 
-    private final CommandExecutor exec;
+    private final Executor exec;
     private final Session session;
 
-    public MetaCommands(CommandExecutor exec, Session session) {
+    public MetaCommands(Executor exec, Session session) {
         this.exec = exec;
         this.session = session;
     }
@@ -318,7 +320,7 @@ public final class MetaCommands {
     }
 
     private long now() {
-        return exec.store.clock().nanoTime();
+        return exec.nanoTime();
     }
 
     /** Seconds until a deadline, rounded up as memcached's one-second clock shows them. */
@@ -342,7 +344,7 @@ public final class MetaCommands {
     }
 
     private long deadline(long exptime) {
-        return exec.store.deadline(exptime);
+        return exec.deadline(exptime);
     }
 
     // ---------------------------------------------------------------- mg
@@ -365,10 +367,6 @@ public final class MetaCommands {
             error(f.error);
             return;
         }
-        if ((f.vivify || f.newTtl) && !exec.mayWrite(session)) {
-            reply.write(Replies.ACCESS_DENIED);
-            return;
-        }
         boolean failed = f.badOpaque >= 0;
         boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
         boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
@@ -385,8 +383,12 @@ public final class MetaCommands {
                 !f.noUpdate && !(failed && f.locked), tDeadline, f.vivify, createdDeadline, vivifyTtlApplies,
                 f.hasRecache ? deadline(f.recache) : Store.NO_RECACHE, f.ttlIndex >= 0 && f.ttlIndex < f.recacheIndex,
                 !failed, f.newCas);
-        Key key = new Key(f.key);
-        Store.ReadResult r = exec.metaRead(key, options);
+        Outcome outcome = exec.execute(session, new Command.MetaGet(new Key(f.key), options, f.vivify || f.newTtl));
+        if (outcome instanceof Outcome.Refused) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        Store.ReadResult r = ((Outcome.Read) outcome).result();
         if (failed) {
             error(OPAQUE_TOO_LONG);
             return;
@@ -506,15 +508,10 @@ public final class MetaCommands {
             mode = Store.Mode.CAS;
         }
         Key key = new Key(f.key);
-        if (length > exec.settings.maxItemSize()) {
-            // As the text protocol does: a read-only source must not reach rejectTooLarge, which deletes.
-            if (!exec.mayWrite(session)) {
-                reply.write(Replies.ACCESS_DENIED);
-                return PendingSet.swallow(length + 2);
-            }
-            reply.write(Replies.TOO_LARGE);
+        if (length > exec.maxItemSize()) {
             // memcached drops the old value whatever the mode, so a failed write never leaves stale data behind.
-            exec.rejectTooLarge(Store.Mode.SET, key);
+            Outcome outcome = exec.execute(session, Command.Write.oversized(mode, key, length, true));
+            reply.write(outcome instanceof Outcome.Refused ? Replies.ACCESS_DENIED : Replies.TOO_LARGE);
             return PendingSet.swallow(length + 2);
         }
         List<byte[]> echo = new ArrayList<>();
@@ -540,12 +537,14 @@ public final class MetaCommands {
             reply.write(Replies.BAD_DATA_CHUNK);
             return;
         }
-        if (!exec.mayWrite(session)) {
+        Outcome outcome = exec.execute(session, new Command.Write(set.mode(), set.key(), set.flags(), set.exptime(),
+                value.length, value, set.mode() == Store.Mode.ADD ? 0 : set.cas(), set.newCas(), set.allowStale(),
+                set.binaryKey(), true));
+        if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);
             return;
         }
-        Store.WriteResult result = exec.write(set.mode(), set.key(), set.flags(), set.exptime(), value,
-                set.mode() == Store.Mode.ADD ? 0 : set.cas(), set.newCas(), set.allowStale(), set.binaryKey());
+        Outcome.Wrote result = (Outcome.Wrote) outcome;
         byte[] code;
         switch (result.result()) {
             case STORED -> {
@@ -604,14 +603,15 @@ public final class MetaCommands {
             error(OPAQUE_TOO_LONG);
             return;
         }
-        if (!exec.mayWrite(session)) {
+        // memcached applies T only together with I; Bastion's x (empty the value) takes it too.
+        boolean ttl = f.newTtl && (f.invalidate || f.removeValue);
+        Outcome outcome = exec.execute(session, new Command.Delete(new Key(f.key), f.hasCas, f.cas, f.invalidate,
+                f.removeValue, ttl, f.exptime, f.newCas));
+        if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);
             return;
         }
-        // memcached applies T only together with I; Bastion's x (empty the value) takes it too.
-        boolean ttl = f.newTtl && (f.invalidate || f.removeValue);
-        Store.DeleteResult result = exec.metaDelete(new Key(f.key), f.hasCas, f.cas, f.invalidate, f.removeValue,
-                ttl, f.exptime, f.newCas);
+        Store.DeleteResult result = ((Outcome.Deleted) outcome).result();
         byte[] code;
         switch (result) {
             case NOT_FOUND -> code = NF;
@@ -658,10 +658,6 @@ public final class MetaCommands {
                 return;
             }
         }
-        if (!exec.mayWrite(session)) {
-            reply.write(Replies.ACCESS_DENIED);
-            return;
-        }
         boolean failed = f.badOpaque >= 0;
         boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
         boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
@@ -671,8 +667,14 @@ public final class MetaCommands {
         } else if (vivifyTtlApplies) {
             createdExptime = f.vivifyExptime;
         }
-        Store.DeltaResult r = exec.metaDelta(new Key(f.key), incr, f.delta, f.hasCas ? f.cas : 0, f.vivify,
-                f.initial, createdExptime, ttlApplies, f.exptime, f.newCas);
+        Outcome outcome = exec.execute(session, new Command.Delta(new Key(f.key), incr, f.delta, f.hasCas ? f.cas : 0,
+                f.vivify ? Command.Delta.OnMiss.VIVIFY : Command.Delta.OnMiss.ANSWER, f.initial, createdExptime,
+                ttlApplies, f.exptime, f.newCas));
+        if (outcome instanceof Outcome.Refused) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
+        Store.DeltaResult r = ((Outcome.Counted) outcome).result();
         if (r.kind() == Store.DeltaResult.Kind.NON_NUMERIC) {
             error(NON_NUMERIC);
             return;
@@ -752,7 +754,8 @@ public final class MetaCommands {
                 return;
             }
         }
-        Item item = exec.debug(new Key(key));
+        Outcome outcome = exec.execute(session, new Command.Debug(new Key(key)));
+        Item item = outcome instanceof Outcome.Found found ? found.item() : null;
         if (item == null) {
             reply.write(EN_LINE);
             return;

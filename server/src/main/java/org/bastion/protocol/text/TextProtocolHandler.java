@@ -1,45 +1,63 @@
 package org.bastion.protocol.text;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.bastion.command.CommandExecutor;
+import org.bastion.command.Command;
+import org.bastion.command.Executor;
+import org.bastion.command.Outcome;
 import org.bastion.policy.RequestProgress;
+import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.protocol.Replies;
 import org.bastion.protocol.ReplyBuffer;
 import org.bastion.protocol.meta.MetaCommands;
-import org.bastion.store.Item;
-import org.bastion.store.Key;
-import org.bastion.policy.SecurityLog;
+import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
 import org.bastion.stats.StatsReport;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
 import org.bastion.store.Numbers;
 import org.bastion.store.Store;
 
 /**
- * memcached's text protocol as a state machine over the connection's bytes: a command line, then for storage
- * commands exactly {@code <bytes>+2} bytes of data. Commands run as soon as they are complete; replies collect in a
- * {@link ReplyBuffer} and go out with one flush per read batch, in request order.
+ * memcached's text protocol (and, for lines whose command is two letters starting with {@code m}, the meta protocol)
+ * as a translator: bytes become {@link Command}s for the {@link Executor}, {@link Outcome}s become memcached's exact
+ * replies. The decoder is an explicit state machine over the connection's bytes:
+ * <ul>
+ * <li>{@link State#LINE}: waiting for a command line (bounded by {@link #MAX_LINE}, or {@link #MAX_GET_LINE} for
+ * get/gets);</li>
+ * <li>{@link State#DATA}: a storage command's {@code <bytes>+2} data block, executed once whole;</li>
+ * <li>{@link State#SWALLOW}: discarding a refused value's bytes without keeping them;</li>
+ * <li>{@link State#CLOSING}: after {@code quit}, an oversize line or an HTTP request: nothing more is read.</li>
+ * </ul>
+ * Replies collect in a {@link ReplyBuffer} and go out with one flush per read batch, in request order.
  */
 public final class TextProtocolHandler extends ByteToMessageDecoder implements RequestProgress {
     /** A command line longer than this with no newline closes the connection, as in memcached. */
-    static final int MAX_LINE = 2048;
+    public static final int MAX_LINE = 2048;
     /** The longest {@code get}/{@code gets} line accepted (memcached's are unbounded); longer ones close the connection. */
-    static final int MAX_GET_LINE = 1024 * 1024;
-    /** memcached's version we match, answered to {@code version} because clients and tools choose behaviour by it. */
-    public static final String COMPATIBLE_VERSION = "1.6.18";
+    public static final int MAX_GET_LINE = 1024 * 1024;
     /** memcached's MAX_VERBOSITY_LEVEL: {@code verbosity} clamps to it. */
     private static final int MAX_VERBOSITY = 2;
-    private static final byte[] VERSION_REPLY = Replies.ascii("VERSION " + COMPATIBLE_VERSION + "\r\n");
+    private static final byte[] VERSION_REPLY = Replies.ascii("VERSION " + StatsReport.COMPATIBLE_VERSION + "\r\n");
+    private static final byte[] STAT = Replies.ascii("STAT ");
 
-    private final CommandExecutor exec;
+    /** Where the decoder is in the byte stream. */
+    enum State { LINE, DATA, SWALLOW, CLOSING }
+
+    private final Executor exec;
+    private final Stats stats;
+    private final SecurityLog securityLog;
     private final Session session;
     private final MetaCommands meta;
     private ReplyBuffer reply;
+    private State state = State.LINE;
 
     private byte[] line = new byte[256];
     private int[] starts = new int[32];
@@ -49,11 +67,12 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private final long[] number = new long[1];
     /** The lookup key for get, pointed at each key of the line in turn. */
     private final Key.Probe probe = new Key.Probe();
+    /** The one get command of this connection, re-aimed at each key (see {@link Command.Get}). */
+    private final Command.Get get = new Command.Get();
     /** The items a retrieval found, by token index; reused, and emptied after every command. */
     private Item[] found = new Item[32];
 
-    // A storage command whose data block has not fully arrived.
-    private boolean pending;
+    // In DATA: the text storage command whose data block has not fully arrived (or pendingMeta for ms).
     private Store.Mode pendingMode;
     private Key pendingKey;
     private int pendingFlags;
@@ -63,34 +82,35 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private boolean pendingNoreply;
     private MetaCommands.PendingSet pendingMeta;
 
-    /** Bytes of an oversized value still to discard. */
+    /** In SWALLOW: bytes of a refused value still to discard. */
     private long swallow;
-    private boolean closing;
     /** Requests finished so far, for the request timeout's notion of progress. */
     private long completed;
 
-    public TextProtocolHandler(CommandExecutor exec, Session session) {
+    public TextProtocolHandler(Executor exec, Stats stats, SecurityLog securityLog, Session session) {
         this.exec = exec;
+        this.stats = stats;
+        this.securityLog = securityLog;
         this.session = session;
         this.meta = new MetaCommands(exec, session);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        reply = new ReplyBuffer(ctx, exec.stats);
+        reply = new ReplyBuffer(ctx, stats);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof ByteBuf buf) {
-            exec.stats.bytesRead.add(buf.readableBytes());
+            stats.bytesRead.add(buf.readableBytes());
         }
         super.channelRead(ctx, msg);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (!closing) {
+        if (state != State.CLOSING) {
             reply.flush();
         }
         super.channelReadComplete(ctx);
@@ -104,7 +124,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     /** Whether part of a command or value has arrived and the rest has not (for the request timeout). */
     @Override
     public boolean hasPartialRequest() {
-        return pending || pendingMeta != null || swallow > 0
+        return state == State.DATA || state == State.SWALLOW
                 || (internalBuffer() != null && internalBuffer().isReadable());
     }
 
@@ -115,35 +135,38 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (!closing && in.isReadable()) {
-            if (swallow > 0) {
-                int n = (int) Math.min(swallow, in.readableBytes());
-                in.skipBytes(n);
-                swallow -= n;
-                continue;
-            }
-            if (pending || pendingMeta != null) {
-                if (!completeData(in)) {
-                    return;
+        while (in.isReadable()) {
+            switch (state) {
+                case SWALLOW -> {
+                    int n = (int) Math.min(swallow, in.readableBytes());
+                    in.skipBytes(n);
+                    swallow -= n;
+                    if (swallow == 0) {
+                        state = State.LINE;
+                    }
                 }
-                completed++;
-                continue;
-            }
-            int len = readLine(in);
-            if (len < 0) {
-                if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
-                    exec.securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(),
-                            "closed: " + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
-                    close(ctx);
+                case DATA -> {
+                    if (!completeData(in)) {
+                        return;
+                    }
+                    completed++;
                 }
-                return;
+                case LINE -> {
+                    int len = readLine(in);
+                    if (len < 0) {
+                        if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
+                            securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: "
+                                    + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
+                            close(ctx);
+                        }
+                        return;
+                    }
+                    session.commandDone();
+                    processLine(ctx, len);
+                    completed++;
+                }
+                case CLOSING -> in.skipBytes(in.readableBytes());
             }
-            session.lastCommandNanos = System.nanoTime();
-            processLine(ctx, len);
-            completed++;
-        }
-        if (closing) {
-            in.skipBytes(in.readableBytes());
         }
     }
 
@@ -165,32 +188,6 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         in.getBytes(start, line, 0, len);
         in.readerIndex(lf + 1);
         return len;
-    }
-
-    /**
-     * Benchmark hook ({@code TextDecodeGetSetBenchmark}): frames and tokenizes the next line of {@code in} and builds
-     * the keys and numbers get/set would, without executing anything. Returns a digest of the parse, or -1.
-     */
-    long decodeOnly(ByteBuf in) {
-        int len = readLine(in);
-        if (len < 0) {
-            return -1;
-        }
-        tokenize(len);
-        long digest = ntok;
-        if (tokenIs(0, "set") && ntok >= 5) {
-            if (!Numbers.parseUnsigned(line, starts[2], ends[2], number)
-                    || !Numbers.parseSigned(line, starts[3], ends[3], number)
-                    || !Numbers.parseSigned(line, starts[4], ends[4], number)) {
-                return -1;
-            }
-            digest += number[0] + key(1).hashCode();
-        } else if (tokenIs(0, "get")) {
-            for (int t = 1; t < ntok; t++) {
-                digest += probe.set(line, starts[t], ends[t]).hashCode();
-            }
-        }
-        return digest;
     }
 
     /** A long line without a newline yet: only get/gets may be that long, and only up to {@link #MAX_GET_LINE}. */
@@ -219,9 +216,9 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     }
 
     private void close(ChannelHandlerContext ctx) {
-        closing = true;
+        state = State.CLOSING;
         reply.writePending();
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void tokenize(int len) {
@@ -290,9 +287,10 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         if (line[starts[0]] == 'm' && tokenLength(0) == 2) {
             MetaCommands.PendingSet next = meta.process(line, starts, ends, ntok, reply);
             if (next != null && next.set() == null) {
-                swallow = next.swallow();
-            } else {
+                swallow(next.swallow());
+            } else if (next != null) {
                 pendingMeta = next;
+                state = State.DATA;
             }
             return;
         }
@@ -352,6 +350,24 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 && line[starts[t] + 3] == 'P' && line[starts[t] + 4] == '/';
     }
 
+    /** Discards the next {@code bytes} bytes (a refused value and its CR LF). */
+    private void swallow(long bytes) {
+        if (bytes > 0) {
+            swallow = bytes;
+            state = State.SWALLOW;
+        }
+    }
+
+    /** The text reply for a refusal; {@code -F}, {@code -A} and {@code -X} have memcached's own. */
+    private static byte[] refusal(Outcome.Refused refused) {
+        return switch (refused) {
+            case FLUSH_DISABLED -> Replies.FLUSH_DISABLED;
+            case SHUTDOWN_DISABLED -> Replies.SHUTDOWN_DISABLED;
+            case DUMP_DISABLED -> Replies.CACHEDUMP_DISABLED;
+            case READ_ONLY -> Replies.ACCESS_DENIED;
+        };
+    }
+
     private void retrieval(boolean enoughTokens, boolean withCas, boolean touch) {
         if (!enoughTokens) {
             reply.write(Replies.ERROR);
@@ -360,17 +376,12 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         int first = 1;
         long exptime = 0;
         if (touch) {
-            long[] parsed = new long[1];
-            if (!Numbers.parseSigned(line, starts[1], ends[1], parsed)) {
+            if (!Numbers.parseSigned(line, starts[1], ends[1], number)) {
                 reply.write(Replies.BAD_EXPTIME);
                 return;
             }
-            exptime = parsed[0];
+            exptime = number[0];
             first = 2;
-            if (ntok > 2 && !exec.mayWrite(session)) {
-                reply.write(Replies.ACCESS_DENIED);
-                return;
-            }
         }
         // memcached looks keys up in order and stops at a key over 250 bytes: the keys before it are fetched (and for
         // gat touched), but the reply is the error alone, without the values already found.
@@ -385,7 +396,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 return;
             }
             // A plain get only looks up: the reused probe saves a Key and a byte[] per key.
-            found[t] = touch ? exec.getAndTouch(key(t), exptime) : exec.get(probe.set(line, starts[t], ends[t]));
+            Outcome outcome = exec.execute(session,
+                    touch ? get.touch(key(t), exptime) : get.read(probe.set(line, starts[t], ends[t])));
+            if (outcome instanceof Outcome.Refused refused) {
+                Arrays.fill(found, first, t, null);
+                reply.write(refusal(refused));
+                return;
+            }
+            found[t] = outcome instanceof Outcome.Hit hit ? hit.item() : null;
         }
         for (int t = first; t < ntok; t++) {
             if (found[t] != null) {
@@ -452,18 +470,15 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             return;
         }
         Key key = key(1);
-        if (length > exec.settings.maxItemSize()) {
-            swallow = length + 2;
-            // A read-only source must not reach rejectTooLarge: for set it deletes the old value.
-            if (!exec.mayWrite(session)) {
-                send(Replies.ACCESS_DENIED, noreply);
-                return;
-            }
-            send(Replies.TOO_LARGE, noreply);
-            exec.rejectTooLarge(mode, key);
+        if (length > exec.maxItemSize()) {
+            // The value is never buffered: its bytes are discarded as they come, and the executor refuses the write.
+            swallow(length + 2);
+            Outcome outcome = exec.execute(session,
+                    Command.Write.oversized(mode, key, length, mode == Store.Mode.SET));
+            send(outcome instanceof Outcome.Refused refused ? refusal(refused) : Replies.TOO_LARGE, noreply);
             return;
         }
-        pending = true;
+        state = State.DATA;
         pendingMode = mode;
         pendingKey = key;
         pendingFlags = (int) flags;
@@ -481,13 +496,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             }
             MetaCommands.PendingSet set = pendingMeta;
             pendingMeta = null;
+            state = State.LINE;
             meta.completeSet(set, in, reply);
             return true;
         }
         if (in.readableBytes() < pendingLength + 2) {
             return false;
         }
-        pending = false;
+        state = State.LINE;
         byte[] value = new byte[pendingLength];
         in.readBytes(value);
         byte cr = in.readByte();
@@ -498,23 +514,24 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             send(Replies.BAD_DATA_CHUNK, pendingNoreply);
             return true;
         }
-        if (!exec.mayWrite(session)) {
-            send(Replies.ACCESS_DENIED, pendingNoreply);
-            return true;
+        Outcome outcome = exec.execute(session, Command.Write.of(pendingMode, key, pendingFlags, pendingExptime, value,
+                pendingCas, pendingMode == Store.Mode.SET));
+        if (outcome instanceof Outcome.Wrote wrote) {
+            send(storeReply(wrote.result()), pendingNoreply);
+        } else {
+            send(outcome instanceof Outcome.Refused refused ? refusal(refused) : Replies.TOO_LARGE, pendingNoreply);
         }
-        Store.StoreResult result = exec.store(pendingMode, key, pendingFlags, pendingExptime, value, pendingCas);
-        send(storeReply(result), pendingNoreply);
         return true;
     }
 
     static byte[] storeReply(Store.StoreResult result) {
-        switch (result) {
-            case STORED: return Replies.STORED;
-            case NOT_STORED: return Replies.NOT_STORED;
-            case EXISTS: return Replies.EXISTS;
-            case NOT_FOUND: return Replies.NOT_FOUND;
-            default: return Replies.OUT_OF_MEMORY;
-        }
+        return switch (result) {
+            case STORED -> Replies.STORED;
+            case NOT_STORED -> Replies.NOT_STORED;
+            case EXISTS -> Replies.EXISTS;
+            case NOT_FOUND -> Replies.NOT_FOUND;
+            case NO_MEMORY -> Replies.OUT_OF_MEMORY;
+        };
     }
 
     private void delete() {
@@ -536,11 +553,13 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        if (!exec.mayWrite(session)) {
-            send(Replies.ACCESS_DENIED, noreply);
-            return;
+        Outcome outcome = exec.execute(session, Command.Delete.of(key(1), 0));
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
+        } else {
+            boolean deleted = ((Outcome.Deleted) outcome).result() == Store.DeleteResult.DELETED;
+            send(deleted ? Replies.DELETED : Replies.NOT_FOUND, noreply);
         }
-        send(exec.delete(key(1)) ? Replies.DELETED : Replies.NOT_FOUND, noreply);
     }
 
     private void arithmetic(boolean incr) {
@@ -553,16 +572,16 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        long[] delta = new long[1];
-        if (!Numbers.parseUnsigned(line, starts[2], ends[2], delta)) {
+        if (!Numbers.parseUnsigned(line, starts[2], ends[2], number)) {
             send(Replies.BAD_DELTA, noreply);
             return;
         }
-        if (!exec.mayWrite(session)) {
-            send(Replies.ACCESS_DENIED, noreply);
+        Outcome outcome = exec.execute(session, Command.Delta.of(key(1), incr, number[0]));
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
             return;
         }
-        Store.DeltaResult result = exec.delta(key(1), incr, delta[0]);
+        Store.DeltaResult result = ((Outcome.Counted) outcome).result();
         switch (result.kind()) {
             case OK -> {
                 if (!noreply) {
@@ -585,16 +604,16 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        long[] exptime = new long[1];
-        if (!Numbers.parseSigned(line, starts[2], ends[2], exptime)) {
+        if (!Numbers.parseSigned(line, starts[2], ends[2], number)) {
             send(Replies.BAD_EXPTIME, noreply);
             return;
         }
-        if (!exec.mayWrite(session)) {
-            send(Replies.ACCESS_DENIED, noreply);
-            return;
+        Outcome outcome = exec.execute(session, new Command.Touch(key(1), number[0]));
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
+        } else {
+            send(outcome instanceof Outcome.Found ? Replies.TOUCHED : Replies.NOT_FOUND, noreply);
         }
-        send(exec.touch(key(1), exptime[0]) ? Replies.TOUCHED : Replies.NOT_FOUND, noreply);
     }
 
     private void flushAll() {
@@ -603,23 +622,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             return;
         }
         boolean noreply = lastIsNoreply();
-        if (exec.settings.flushAllDisabled()) {
-            exec.stats.cmdFlush.increment();
-            exec.stats.count(Stats.Command.FLUSH_ALL, Stats.Outcome.ERROR);
-            send(Replies.FLUSH_DISABLED, noreply);
-            return;
+        number[0] = 0;
+        boolean malformed = ntok != (noreply ? 2 : 1) && !Numbers.parseSigned(line, starts[1], ends[1], number);
+        Outcome outcome = exec.execute(session, new Command.Flush(number[0], malformed));
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
+        } else {
+            send(outcome == Outcome.Done.BAD_ARGUMENT ? Replies.BAD_EXPTIME : Replies.OK, noreply);
         }
-        long[] delay = new long[1];
-        if (ntok != (noreply ? 2 : 1) && !Numbers.parseSigned(line, starts[1], ends[1], delay)) {
-            send(Replies.BAD_EXPTIME, noreply);
-            return;
-        }
-        if (!exec.mayWrite(session)) {
-            send(Replies.ACCESS_DENIED, noreply);
-            return;
-        }
-        exec.flushAll(delay[0]);
-        send(Replies.OK, noreply);
     }
 
     private void verbosity() {
@@ -628,34 +638,53 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             return;
         }
         boolean noreply = lastIsNoreply();
-        long[] level = new long[1];
         // memcached's safe_strtoul: garbage is a format error; levels above 2 mean 2.
-        if (!Numbers.parseUnsigned(line, starts[1], ends[1], level)) {
+        if (!Numbers.parseUnsigned(line, starts[1], ends[1], number)) {
             send(Replies.BAD_FORMAT, noreply);
             return;
         }
-        exec.control.verbosity((int) Math.min(MAX_VERBOSITY, level[0] & 0xFFFF_FFFFL));
-        send(Replies.OK, noreply);
+        Outcome outcome = exec.execute(session,
+                new Command.Verbosity((int) Math.min(MAX_VERBOSITY, number[0] & 0xFFFF_FFFFL)));
+        send(outcome instanceof Outcome.Refused refused ? refusal(refused) : Replies.OK, noreply);
+    }
+
+    private String token(int t) {
+        return ntok > t ? new String(line, starts[t], tokenLength(t), StandardCharsets.ISO_8859_1) : null;
     }
 
     private void stats() {
-        String sub = ntok >= 2 ? new String(line, starts[1], tokenLength(1), java.nio.charset.StandardCharsets.ISO_8859_1) : "";
-        byte[] out = StatsReport.render(exec, session, sub, ntok >= 3 ? new String(line, starts[2], tokenLength(2),
-                java.nio.charset.StandardCharsets.ISO_8859_1) : null, ntok >= 4 ? new String(line, starts[3],
-                tokenLength(3), java.nio.charset.StandardCharsets.ISO_8859_1) : null);
-        reply.write(out == null ? Replies.ERROR : out);
+        String group = ntok >= 2 ? token(1) : "";
+        Outcome outcome = exec.execute(session, new Command.Stats(group, token(2), token(3)));
+        if (outcome instanceof Outcome.Figures figures) {
+            ByteBuf buf = reply.buf();
+            for (Stat stat : figures.stats()) {
+                buf.writeBytes(STAT);
+                buf.writeCharSequence(stat.name(), StandardCharsets.ISO_8859_1);
+                buf.writeByte(' ');
+                buf.writeCharSequence(stat.value(), StandardCharsets.ISO_8859_1);
+                buf.writeBytes(Replies.CRLF);
+            }
+            reply.write(Replies.END);
+        } else if (outcome instanceof Outcome.Lines lines) {
+            ByteBuf buf = reply.buf();
+            for (String text : lines.lines()) {
+                buf.writeCharSequence(text, StandardCharsets.ISO_8859_1);
+                buf.writeBytes(Replies.CRLF);
+            }
+        } else if (outcome instanceof Outcome.Refused refused) {
+            boolean detail = refused == Outcome.Refused.DUMP_DISABLED && group.equals("detail");
+            reply.write(detail ? Replies.DETAIL_DUMP_DISABLED : refusal(refused));
+        } else {
+            reply.write(outcome == Outcome.Done.RESET ? Replies.RESET : Replies.ERROR);
+        }
     }
 
     private void shutdown(ChannelHandlerContext ctx) {
-        if (!exec.settings.shutdownEnabled()) {
-            reply.write(Replies.SHUTDOWN_DISABLED);
-            return;
-        }
-        if (!exec.mayWrite(session)) {
-            reply.write(Replies.ACCESS_DENIED);
+        Outcome outcome = exec.execute(session, new Command.Shutdown());
+        if (outcome instanceof Outcome.Refused refused) {
+            reply.write(refusal(refused));
             return;
         }
         close(ctx);
-        exec.control.shutdown();
     }
 }

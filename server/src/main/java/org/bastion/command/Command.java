@@ -1,0 +1,231 @@
+package org.bastion.command;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.bastion.policy.Access;
+import org.bastion.store.Key;
+import org.bastion.store.Store;
+
+/**
+ * A request decoded from any protocol's bytes, in one shape whatever the protocol: the text, meta and binary
+ * translators build these and hand them to {@link Executor#execute}. Each command says what it does
+ * ({@link #access()}); the executor asks policy once, from that, before anything reaches the store.
+ */
+public sealed interface Command {
+    /** What this command does, for the policy decision. */
+    Access access();
+
+    /**
+     * get/gets (and gat/gats when {@link #touch} is set) of one key. Mutable and reused, one per connection, so the
+     * get path allocates nothing per key: a translator aims it at each key in turn and reads the outcome before aiming
+     * it again.
+     */
+    final class Get implements Command {
+        private final Outcome.Hit hit = new Outcome.Hit();
+        private Key key;
+        private boolean touch;
+        private long exptime;
+
+        /** A plain lookup of {@code key} (which may be a reused {@link Key.Probe}: looked up, never kept). */
+        public Get read(Key key) {
+            this.key = key;
+            this.touch = false;
+            this.exptime = 0;
+            return this;
+        }
+
+        /** A lookup that also sets a new expiry (gat, gats, binary GAT). */
+        public Get touch(Key key, long exptime) {
+            this.key = key;
+            this.touch = true;
+            this.exptime = exptime;
+            return this;
+        }
+
+        public Key key() {
+            return key;
+        }
+
+        public boolean touches() {
+            return touch;
+        }
+
+        public long exptime() {
+            return exptime;
+        }
+
+        Outcome.Hit hit() {
+            return hit;
+        }
+
+        @Override
+        public Access access() {
+            return touch ? Access.WRITE : Access.READ;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Get g && Objects.equals(key, g.key) && touch == g.touch && exptime == g.exptime;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(key, touch, exptime);
+        }
+
+        @Override
+        public String toString() {
+            return "Get[key=" + key + ", touch=" + touch + ", exptime=" + exptime + "]";
+        }
+    }
+
+    /** Meta get ({@code mg}) with its read options; it writes when it creates (N) or re-times (T) the item. */
+    record MetaGet(Key key, Store.ReadOptions options, boolean writes) implements Command {
+        @Override
+        public Access access() {
+            return writes ? Access.WRITE : Access.READ;
+        }
+    }
+
+    /**
+     * set/add/replace/append/prepend/cas in every protocol. {@code length} is the value's size as the client announced
+     * it; a value over {@code -I} arrives as {@code value == null} (the translator discarded its bytes) and is refused
+     * here. {@code oversizeDropsOld}: memcached's rule that a refused oversized {@code set} also deletes the old value.
+     */
+    record Write(Store.Mode mode, Key key, int flags, long exptime, long length, byte[] value, long cas,
+            long newCas, boolean allowStale, boolean binaryKey, boolean oversizeDropsOld) implements Command {
+
+        /** A write with no meta options. */
+        public static Write of(Store.Mode mode, Key key, int flags, long exptime, byte[] value, long cas,
+                boolean oversizeDropsOld) {
+            return new Write(mode, key, flags, exptime, value.length, value, cas, 0, false, false, oversizeDropsOld);
+        }
+
+        /** A write whose announced value is over the item size limit: its bytes were never kept. */
+        public static Write oversized(Store.Mode mode, Key key, long length, boolean oversizeDropsOld) {
+            return new Write(mode, key, 0, 0, length, null, 0, 0, false, false, oversizeDropsOld);
+        }
+
+        @Override
+        public Access access() {
+            return Access.WRITE;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Write w && mode == w.mode && Objects.equals(key, w.key) && flags == w.flags
+                    && exptime == w.exptime && length == w.length && Arrays.equals(value, w.value) && cas == w.cas
+                    && newCas == w.newCas && allowStale == w.allowStale && binaryKey == w.binaryKey
+                    && oversizeDropsOld == w.oversizeDropsOld;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(mode, key, flags, exptime, length, Arrays.hashCode(value), cas, newCas);
+        }
+
+        @Override
+        public String toString() {
+            return "Write[" + mode + " " + key + " flags=" + flags + " exptime=" + exptime + " length=" + length
+                    + " cas=" + cas + " newCas=" + newCas + "]";
+        }
+    }
+
+    /**
+     * delete in every protocol. Text sends only the key; binary adds a CAS to compare; meta may also invalidate (mark
+     * stale), empty the value instead of removing it, set a TTL and a new CAS.
+     */
+    record Delete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
+            boolean hasExptime, long exptime, long newCas) implements Command {
+
+        /** Delete with an optional CAS compare (0: none). */
+        public static Delete of(Key key, long compareCas) {
+            return new Delete(key, compareCas != 0, compareCas, false, false, false, 0, 0);
+        }
+
+        @Override
+        public Access access() {
+            return Access.WRITE;
+        }
+    }
+
+    /**
+     * incr/decr in every protocol. On a miss: text answers it ({@link OnMiss#ANSWER}); binary creates the counter
+     * with {@code initial} by an add, so a racing writer wins ({@link OnMiss#ADD}); meta's N flag creates it in the same
+     * step ({@link OnMiss#VIVIFY}). {@code hasExptime}/{@code exptime}: meta's T, a new TTL for a hit.
+     */
+    record Delta(Key key, boolean incr, long delta, long compareCas, OnMiss onMiss, long initial, long createExptime,
+            boolean hasExptime, long exptime, long newCas) implements Command {
+
+        /** What a miss does. */
+        public enum OnMiss { ANSWER, ADD, VIVIFY }
+
+        /** Text incr/decr. */
+        public static Delta of(Key key, boolean incr, long delta) {
+            return new Delta(key, incr, delta, 0, OnMiss.ANSWER, 0, 0, false, 0, 0);
+        }
+
+        @Override
+        public Access access() {
+            return Access.WRITE;
+        }
+    }
+
+    /** touch: a new expiry, nothing read. */
+    record Touch(Key key, long exptime) implements Command {
+        @Override
+        public Access access() {
+            return Access.WRITE;
+        }
+    }
+
+    /**
+     * flush_all, now or after a delay, with memcached's expiry rules for the delay. {@code malformedDelay}: the delay
+     * did not parse; memcached still answers {@code -F}'s refusal first, so the command reaches policy and is then
+     * answered as a bad argument.
+     */
+    record Flush(long delay, boolean malformedDelay) implements Command {
+        /** A flush after {@code delay} seconds (0: now). */
+        public Flush(long delay) {
+            this(delay, false);
+        }
+
+        @Override
+        public Access access() {
+            return Access.FLUSH;
+        }
+    }
+
+    /** The {@code stats} family: a group ("" for the general set) and up to two arguments. */
+    record Stats(String group, String arg, String arg2) implements Command {
+        @Override
+        public Access access() {
+            boolean dumps = group.equals("cachedump") || (group.equals("detail") && "dump".equals(arg));
+            return dumps ? Access.DUMP : Access.READ;
+        }
+    }
+
+    /** verbosity: the server's log level. */
+    record Verbosity(int level) implements Command {
+        @Override
+        public Access access() {
+            return Access.READ;
+        }
+    }
+
+    /** shutdown: stop the server gracefully. */
+    record Shutdown() implements Command {
+        @Override
+        public Access access() {
+            return Access.SHUTDOWN;
+        }
+    }
+
+    /** Meta debug ({@code me}): an item's metadata, without touching its access bookkeeping. */
+    record Debug(Key key) implements Command {
+        @Override
+        public Access access() {
+            return Access.READ;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.bastion.command;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.bastion.policy.Decision;
+import org.bastion.stats.Stat;
+import org.bastion.store.Item;
+import org.bastion.store.Store;
+
+/**
+ * What executing a {@link Command} came to, in protocol-neutral terms; each translator turns it into its own bytes
+ * (text {@code NOT_FOUND}, meta {@code NF}, binary status 0x0001 for the same miss).
+ */
+public sealed interface Outcome {
+
+    /** Outcomes that carry nothing. */
+    enum Done implements Outcome {
+        /** Done, nothing to report (flush_all, verbosity, shutdown, stats detail off). */
+        OK,
+        /** The key is not there. */
+        MISS,
+        /** The value is over {@code -I}: refused (and for a set the old value deleted). */
+        TOO_LARGE,
+        /** {@code stats reset}. */
+        RESET,
+        /** An argument that did not parse, found only after policy had its say (flush_all's delay). */
+        BAD_ARGUMENT,
+        /** A {@code stats} group that does not exist. */
+        UNKNOWN_STATS
+    }
+
+    /** Policy said no; the reason decides the reply (memcached's for {@code -F}/{@code -A}/{@code -X}). */
+    enum Refused implements Outcome {
+        READ_ONLY, FLUSH_DISABLED, SHUTDOWN_DISABLED, DUMP_DISABLED;
+
+        private static final Map<Decision, Refused> BY_DECISION = new EnumMap<>(Map.of(
+                Decision.READ_ONLY, READ_ONLY, Decision.FLUSH_DISABLED, FLUSH_DISABLED,
+                Decision.SHUTDOWN_DISABLED, SHUTDOWN_DISABLED, Decision.DUMP_DISABLED, DUMP_DISABLED));
+
+        static Refused of(Decision decision) {
+            return BY_DECISION.get(decision);
+        }
+    }
+
+    /** A get found its item. Owned by one reused {@link Command.Get}: read it before the next get. */
+    final class Hit implements Outcome {
+        private Item item;
+
+        Hit of(Item found) {
+            this.item = found;
+            return this;
+        }
+
+        public Item item() {
+            return item;
+        }
+    }
+
+    /** A storage command's result and, when stored, the item as stored (its CAS). */
+    record Wrote(Store.StoreResult result, Item item) implements Outcome {
+    }
+
+    /** A meta get's result with the bookkeeping its flags print. */
+    record Read(Store.ReadResult result) implements Outcome {
+    }
+
+    /** A delete's result. */
+    record Deleted(Store.DeleteResult result) implements Outcome {
+    }
+
+    /** An incr/decr's result. */
+    record Counted(Store.DeltaResult result) implements Outcome {
+    }
+
+    /** A touch that found its item, or a meta debug's item. */
+    record Found(Item item) implements Outcome {
+    }
+
+    /** {@code stats} figures as name/value pairs, in memcached's order; each protocol formats them. */
+    record Figures(List<Stat> stats) implements Outcome {
+    }
+
+    /**
+     * A {@code stats} subcommand whose reply is not name/value pairs: {@code cachedump}'s ITEM lines and the error and
+     * status lines memcached gives for bad arguments. Text only; the binary protocol answers it with its terminator.
+     */
+    record Lines(List<String> lines) implements Outcome {
+    }
+
+}

@@ -1,0 +1,13 @@
+package org.bastion.stats;
+
+/** What {@code stats settings} reports of the running server that its settings do not say. */
+public interface ServerFacts {
+    /** The bound TCP port. */
+    int port();
+
+    /** The number of worker threads. */
+    int threads();
+
+    /** The current verbosity level. */
+    int verbosity();
+}

@@ -1,0 +1,16 @@
+package org.bastion.store;
+
+/** What the store reports as it works, for counting ({@code stats}, Micrometer); called on the caller's thread. */
+public interface StoreListener {
+    /** An item was stored as a new item (a set, add, create-on-miss; not an in-place update). */
+    void itemLinked();
+
+    /** The size policy evicted an item of {@code weight} bytes; {@code fetched}: it had been read. */
+    void evicted(long weight, boolean fetched);
+
+    /** A read found the item expired; {@code fetched}: it had been read before. */
+    void foundExpired(boolean fetched);
+
+    /** A read found the item hidden by {@code flush_all}. */
+    void foundFlushed();
+}

@@ -1,0 +1,103 @@
+package org.bastion.transport;
+
+import io.micrometer.core.instrument.Timer;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import org.bastion.command.Executor;
+import org.bastion.config.Settings;
+import org.bastion.policy.ConnectionGate;
+import org.bastion.policy.ConnectionLimits;
+import org.bastion.policy.SecurityLog;
+import org.bastion.policy.Session;
+import org.bastion.policy.SourcePolicy;
+import org.bastion.policy.TimeoutHandler;
+import org.bastion.protocol.binary.BinaryProtocol;
+import org.bastion.protocol.text.TextProtocolHandler;
+import org.bastion.stats.ConnectionRegistry;
+import org.bastion.stats.Stats;
+
+/**
+ * Builds every connection's pipeline; the one place that names the stages and orders them. A connection's pipeline
+ * grows in three steps, each decided by the stage before it:
+ *
+ * <pre>
+ * accept:     GATE
+ * admitted:   TIMEOUTS? → LATENCY? → DETECT               (the gate removes itself, then turns on auto-read)
+ * first byte: TIMEOUTS? → LATENCY? → TEXT                 (text and meta)
+ *         or: TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR → BINARY
+ * </pre>
+ *
+ * Why this order: the gate is first so a refused source has not a byte read; timeouts come before any decoder so they
+ * see every byte, whichever protocol; the latency timer wraps the protocol so it times whole read batches; the
+ * detector replaces itself with the protocol its first byte names; in binary, raw bytes are counted before framing
+ * (for {@code bytes_read} and the request timeout), values over {@code -I} are dropped before the aggregator could
+ * buffer them, and the command handler sees only whole requests.
+ */
+final class Pipeline extends ChannelInitializer<SocketChannel> {
+    static final String GATE = "gate";
+    static final String TIMEOUTS = "timeouts";
+    static final String LATENCY = "latency";
+    static final String DETECT = "detect";
+    static final String TEXT = "text";
+    static final String BINARY_BYTES_IN = "binary-bytes-in";
+    static final String BINARY_CODEC = "binary-codec";
+    static final String BINARY_VALUE_LIMIT = "binary-value-limit";
+    static final String BINARY_AGGREGATOR = "binary-aggregator";
+    static final String BINARY = "binary";
+
+    private final Settings settings;
+    private final Executor exec;
+    private final Stats stats;
+    private final SecurityLog securityLog;
+    private final ConnectionGate gate;
+
+    Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
+            ConnectionLimits limits) {
+        this.settings = settings;
+        this.exec = exec;
+        this.stats = stats;
+        this.securityLog = securityLog;
+        this.gate = new ConnectionGate(sources, limits, stats, securityLog, settings, this::admitted);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline().addLast(GATE, gate);
+    }
+
+    /** Called by the gate for an admitted connection, before it removes itself and starts reading. */
+    private void admitted(ChannelPipeline pipeline, Session session) {
+        int idle = settings.idleTimeoutSeconds();
+        int request = settings.requestTimeoutSeconds();
+        if (TimeoutHandler.needed(idle, request)) {
+            pipeline.addLast(TIMEOUTS, new TimeoutHandler(idle, request, securityLog, stats, session));
+        }
+        Timer latency = stats.batchLatency;
+        if (latency != null) {
+            pipeline.addLast(LATENCY, new BatchLatencyHandler(latency));
+        }
+        // Registered for `stats conns` while the connection is open, whatever protocol it turns out to speak.
+        ConnectionRegistry registry = stats.connections;
+        long id = registry.add(session);
+        pipeline.channel().closeFuture().addListener(f -> registry.remove(id));
+        pipeline.addLast(DETECT, new ProtocolDetector(settings.protocol(), binary -> {
+            if (binary) {
+                installBinary(pipeline, session);
+            } else {
+                pipeline.addAfter(DETECT, TEXT, new TextProtocolHandler(exec, stats, securityLog, session));
+            }
+        }));
+    }
+
+    private void installBinary(ChannelPipeline pipeline, Session session) {
+        int maxValue = settings.maxItemSize();
+        BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue);
+        pipeline.addAfter(DETECT, BINARY_BYTES_IN, binary.bytesIn());
+        pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
+        pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());
+        pipeline.addAfter(BINARY_VALUE_LIMIT, BINARY_AGGREGATOR, binary.aggregator());
+        pipeline.addAfter(BINARY_AGGREGATOR, BINARY, binary.handler());
+    }
+
+}

@@ -1,0 +1,38 @@
+package org.bastion.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
+import org.bastion.config.Settings;
+import org.junit.jupiter.api.Test;
+import org.bastion.store.Clock;
+import org.bastion.transport.Server;
+import org.bastion.testing.StatsWire;
+
+/** Refusals by reason reach `bastion.denied` from the places that refuse, through the security log's counts. */
+class DeniedMetersTest {
+    private static double denied(SimpleMeterRegistry registry, String reason) {
+        return registry.get("bastion.denied").tag("reason", reason).functionCounter().count();
+    }
+
+    @Test
+    void connectionCapAndReadOnlyAreCountedByReason() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Settings settings = Settings.builder().port(0).threads(1).maxConnections(1).readOnlyFrom("127.0.0.0/8")
+                .build();
+        try (Server server = Server.start(settings, Clock.system(), registry);
+                StatsWire first = new StatsWire(server.port())) {
+            assertEquals("CLIENT_ERROR access denied\r\n", first.call("set k 0 0 1\r\nv\r\n", "\r\n"));
+            try (StatsWire second = new StatsWire(server.port())) {
+                assertEquals("ERROR Too many open connections\r\n", second.call("", "\r\n"));
+            }
+            assertEquals(1, denied(registry, "read_only"));
+            assertEquals(1, denied(registry, "global_cap"));
+            assertEquals(0, denied(registry, "allowlist"));
+            assertEquals(1, registry.get("bastion.connections.rejected").functionCounter().count());
+            Map<String, String> stats = first.stats("");
+            assertEquals("1", stats.get("rejected_connections"));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.bastion.protocol.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.bastion.testing.MemcachedProcess;
+import org.bastion.testing.TextConnection;
+
+/**
+ * Proves the expected bytes in {@link TextFixtures} are Debian memcached's: each fixture is replayed against a
+ * memcached started here, on an empty cache, and must give exactly the fixture's reply (CAS values masked).
+ */
+class TextFixturesMatchMemcachedTest {
+    private static MemcachedProcess memcached;
+
+    @BeforeAll
+    static void start() throws Exception {
+        memcached = MemcachedProcess.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (memcached != null) {
+            memcached.close();
+        }
+    }
+
+    static Stream<TextFixtures.Fixture> referenceFixtures() {
+        return TextFixtures.all().stream().filter(f -> !f.bastionOnly());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("referenceFixtures")
+    void memcachedGivesTheFixtureReply(TextFixtures.Fixture fixture) throws IOException {
+        try (TextConnection c = new TextConnection(memcached.port())) {
+            c.send("flush_all\r\n");
+            c.readUntilEndsWith(bytes("OK\r\n"));
+            c.send(fixture.request());
+            String reply;
+            if (fixture.closes()) {
+                reply = TextConnection.ascii(c.readToEnd());
+            } else {
+                // Then a marker, so a reply longer than expected shows up as a difference too.
+                c.send("mn\r\n");
+                byte[] got = c.readUntilEndsWith(bytes("MN\r\n"));
+                reply = new String(got, 0, got.length - 4, StandardCharsets.ISO_8859_1);
+            }
+            assertEquals(TextProtocolHandlerTest.maskCas(fixture.reply()), TextProtocolHandlerTest.maskCas(reply));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,304 @@
+package org.bastion.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.bastion.config.Settings;
+import org.junit.jupiter.api.Test;
+import org.bastion.command.CommandExecutor;
+import org.bastion.policy.Session;
+import org.bastion.stats.Stats;
+import org.bastion.stats.StatsReport;
+import org.bastion.store.Item;
+import org.bastion.store.Key;
+import org.bastion.store.ManualClock;
+import org.bastion.store.Store;
+import org.bastion.testing.TestServers;
+
+/** {@link Store} semantics on a {@link ManualClock}: expiry, CAS, incr/decr, append/prepend, flush and memory limits. */
+class StoreTest {
+    private static final long WALL_NOW_SECONDS = 1_700_000_000L;
+
+    private final ManualClock clock = new ManualClock(WALL_NOW_SECONDS * 1000);
+    private final Stats stats = new Stats();
+    private final Store store = new Store(64L * 1024 * 1024, false, clock, stats);
+
+    private static Key key(String k) {
+        return Key.of(k);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private Store.StoreResult set(String k, String value, long exptime) {
+        return store.store(Store.Mode.SET, key(k), 0, store.deadline(exptime), bytes(value), 0);
+    }
+
+    private String value(String k) {
+        Item item = store.get(key(k));
+        return item == null ? null : new String(item.value, StandardCharsets.US_ASCII);
+    }
+
+    private void advanceSeconds(long seconds) {
+        clock.advance(seconds, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void exptimeZeroNeverExpires() {
+        set("a", "x", 0);
+        advanceSeconds(365L * 24 * 3600);
+        assertEquals("x", value("a"));
+    }
+
+    @Test
+    void relativeExptimeExpiresAfterThatManySeconds() {
+        set("a", "x", 10);
+        advanceSeconds(9);
+        assertEquals("x", value("a"));
+        advanceSeconds(1);
+        assertNull(value("a"));
+    }
+
+    @Test
+    void thirtyDaysIsStillRelative() {
+        set("a", "x", Store.MAX_RELATIVE_EXPTIME);
+        advanceSeconds(Store.MAX_RELATIVE_EXPTIME - 1);
+        assertEquals("x", value("a"));
+        advanceSeconds(1);
+        assertNull(value("a"));
+    }
+
+    @Test
+    void moreThanThirtyDaysIsAnAbsoluteUnixTime() {
+        set("a", "x", WALL_NOW_SECONDS + 100);
+        advanceSeconds(99);
+        assertEquals("x", value("a"));
+        advanceSeconds(1);
+        assertNull(value("a"));
+    }
+
+    @Test
+    void negativeExptimeIsStoredButNeverSeen() {
+        assertEquals(Store.StoreResult.STORED, set("a", "x", -1));
+        assertNull(value("a"));
+        assertEquals(Store.StoreResult.NOT_STORED,
+                store.store(Store.Mode.REPLACE, key("a"), 0, Item.NEVER, bytes("y"), 0), "nothing to replace");
+    }
+
+    @Test
+    void absoluteTimeInThePastIsExpiredAtOnce() {
+        assertEquals(Store.StoreResult.STORED, set("a", "x", Store.MAX_RELATIVE_EXPTIME + 1));
+        assertNull(value("a"));
+        assertEquals(Store.StoreResult.STORED, set("b", "x", WALL_NOW_SECONDS - 1));
+        assertNull(value("b"));
+    }
+
+    @Test
+    void touchSetsANewDeadlineAndKeepsTheCas() {
+        set("a", "x", 10);
+        long cas = store.get(key("a")).cas;
+        advanceSeconds(5);
+        Item touched = store.touch(key("a"), store.deadline(100));
+        assertNotNull(touched);
+        assertEquals(cas, touched.cas);
+        advanceSeconds(90);
+        assertEquals("x", value("a"));
+        assertNull(store.touch(key("missing"), store.deadline(100)));
+        assertNotNull(store.touch(key("a"), store.deadline(-1)), "touch reports the item it expired");
+        assertNull(value("a"));
+    }
+
+    @Test
+    void everyWriteGetsANewUniqueCas() {
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            set("k" + (i % 10), "v" + i, 0);
+            assertTrue(seen.add(store.get(key("k" + (i % 10))).cas), "CAS reused at write " + i);
+        }
+        set("n", "1", 0);
+        long before = store.get(key("n")).cas;
+        store.delta(key("n"), true, 1);
+        assertNotEquals(before, store.get(key("n")).cas, "incr changes the CAS");
+    }
+
+    @Test
+    void casStoresOnlyOnAMatchingUnique() {
+        assertEquals(Store.StoreResult.NOT_FOUND, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), 1));
+        set("a", "x", 0);
+        long cas = store.get(key("a")).cas;
+        assertEquals(Store.StoreResult.EXISTS, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), cas + 1));
+        assertEquals("x", value("a"));
+        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.CAS, key("a"), 7, Item.NEVER, bytes("y"), cas));
+        assertEquals("y", value("a"));
+        assertEquals(7, store.get(key("a")).flags);
+        assertEquals(Store.StoreResult.EXISTS, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("z"), cas),
+                "a unique is good for one write only");
+    }
+
+    @Test
+    void incrWrapsAt2To64() {
+        set("n", "18446744073709551615", 0);
+        Store.DeltaResult r = store.delta(key("n"), true, 1);
+        assertEquals(Store.DeltaResult.Kind.OK, r.kind());
+        assertEquals(0, r.value());
+        set("n", "18446744073709551610", 0);
+        assertEquals("18446744073709551615", Long.toUnsignedString(store.delta(key("n"), true, 5).value()));
+        assertEquals(4, store.delta(key("n"), true, 5).value());
+    }
+
+    @Test
+    void decrStopsAtZeroAndPadsWithSpaces() {
+        set("n", "100", 0);
+        assertEquals(99, store.delta(key("n"), false, 1).value());
+        assertEquals("99 ", value("n"));
+        assertEquals(0, store.delta(key("n"), false, 1000).value());
+        assertEquals("0  ", value("n"));
+        set("n", "5", 0);
+        assertEquals(0, store.delta(key("n"), false, -1L).value(), "a delta of 2^64-1 still stops at zero");
+    }
+
+    @Test
+    void incrThatLengthensStoresTheLongerNumber() {
+        set("n", "99", 0);
+        assertEquals(100, store.delta(key("n"), true, 1).value());
+        assertEquals("100", value("n"));
+    }
+
+    @Test
+    void incrOnNonNumericOrMissingValues() {
+        assertEquals(Store.DeltaResult.Kind.NOT_FOUND, store.delta(key("n"), true, 1).kind());
+        for (String bad : new String[] {"abc", "12abc", "", "18446744073709551616", "-1"}) {
+            set("n", bad, 0);
+            assertEquals(Store.DeltaResult.Kind.NON_NUMERIC, store.delta(key("n"), true, 1).kind(), "'" + bad + "'");
+        }
+        set("n", " 12", 0);
+        assertEquals(13, store.delta(key("n"), true, 1).value(), "leading spaces are skipped, as strtoull does");
+    }
+
+    @Test
+    void incrKeepsFlagsAndExpiry() {
+        store.store(Store.Mode.SET, key("n"), 42, store.deadline(10), bytes("1"), 0);
+        store.delta(key("n"), true, 1);
+        Item item = store.get(key("n"));
+        assertEquals(42, item.flags);
+        advanceSeconds(10);
+        assertNull(value("n"));
+    }
+
+    @Test
+    void appendAndPrependKeepFlagsAndExpiry() {
+        store.store(Store.Mode.SET, key("a"), 5, store.deadline(100), bytes("b"), 0);
+        advanceSeconds(50);
+        assertEquals(Store.StoreResult.STORED,
+                store.store(Store.Mode.APPEND, key("a"), 9, store.deadline(1000), bytes("c"), 0));
+        assertEquals(Store.StoreResult.STORED,
+                store.store(Store.Mode.PREPEND, key("a"), 7, store.deadline(0), bytes("a"), 0));
+        assertEquals("abc", value("a"));
+        assertEquals(5, store.get(key("a")).flags);
+        advanceSeconds(49);
+        assertEquals("abc", value("a"));
+        advanceSeconds(1);
+        assertNull(value("a"), "the original expiry still holds");
+        assertEquals(Store.StoreResult.NOT_STORED,
+                store.store(Store.Mode.APPEND, key("a"), 0, Item.NEVER, bytes("x"), 0));
+    }
+
+    @Test
+    void flushAllNowHidesEverythingStoredBefore() {
+        set("a", "x", 0);
+        set("b", "y", 0);
+        store.flushAll(0);
+        assertNull(value("a"));
+        assertNull(value("b"));
+        set("c", "z", 0);
+        assertEquals("z", value("c"), "items stored after the flush live");
+        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.ADD, key("a"), 0, Item.NEVER, bytes("n"), 0),
+                "a flushed item does not block add");
+    }
+
+    @Test
+    void delayedFlushAllCutsOffAtItsTime() {
+        set("before", "x", 0);
+        store.flushAll(10);
+        advanceSeconds(5);
+        set("during", "y", 0);
+        assertEquals("x", value("before"));
+        assertEquals("y", value("during"));
+        advanceSeconds(5);
+        assertNull(value("before"));
+        assertNull(value("during"), "stored before the cut-off");
+        set("after", "z", 0);
+        advanceSeconds(100);
+        assertEquals("z", value("after"), "items stored after the cut-off live");
+    }
+
+    @Test
+    void negativeFlushDelayFlushesNow() {
+        set("a", "x", 0);
+        store.flushAll(-1);
+        assertNull(value("a"));
+    }
+
+    @Test
+    void deleteRemovesOnlyLiveItems() {
+        set("a", "x", 0);
+        assertTrue(store.delete(key("a")));
+        assertNull(value("a"));
+        set("b", "x", -1);
+        assertEquals(false, store.delete(key("b")), "an expired item is not found");
+    }
+
+    @Test
+    void evictionUnderASmallMemoryLimitIsCounted() {
+        Settings settings = Settings.builder().threads(1).memoryLimitMegabytes(1).maxItemSize(64 * 1024).build();
+        CommandExecutor exec = TestServers.executor(settings, clock);
+        byte[] value = new byte[1000];
+        for (int i = 0; i < 5000; i++) {
+            exec.store(Store.Mode.SET, Key.of("key" + i), 0, 0, value, 0);
+        }
+        long items = exec.store.itemCount();
+        assertTrue(items < 5000 && items > 100, items + " items");
+        assertTrue(exec.store.weightedBytes() <= 1024 * 1024, exec.store.weightedBytes() + " bytes");
+        long evictions = exec.stats.evictions.sum();
+        assertTrue(evictions >= 5000 - items, evictions + " evictions for " + items + " items left");
+        String stats = new String(StatsReport.render(exec, Session.local(), "", null), StandardCharsets.ISO_8859_1);
+        assertTrue(stats.contains("STAT evictions " + evictions + "\r\n"), stats);
+        assertTrue(stats.contains("STAT curr_items " + items + "\r\n"), stats);
+        assertTrue(stats.contains("STAT limit_maxbytes 1048576\r\n"), stats);
+    }
+
+    @Test
+    void weightCountsKeyValueAndOverhead() {
+        set("abc", "12345", 0);
+        assertEquals(3 + 5 + Store.ENTRY_OVERHEAD, store.weightedBytes());
+    }
+
+    @Test
+    void withEvictionsDisabledAFullStoreAnswersOutOfMemory() {
+        Store full = new Store(1024 * 1024, true, clock, stats);
+        byte[] value = new byte[1000];
+        int stored = 0;
+        Store.StoreResult last = null;
+        for (int i = 0; i < 5000; i++) {
+            last = full.store(Store.Mode.SET, Key.of("key" + i), 0, Item.NEVER, value, 0);
+            if (last != Store.StoreResult.STORED) {
+                break;
+            }
+            stored++;
+        }
+        assertEquals(Store.StoreResult.NO_MEMORY, last);
+        assertTrue(stored > 500, stored + " stored");
+        assertEquals(stored, full.itemCount(), "nothing was evicted");
+        assertEquals(0, stats.evictions.sum());
+        assertArrayEquals(value, full.get(Key.of("key0")).value, "the oldest item is still there");
+    }
+}

@@ -1,0 +1,64 @@
+package org.bastion.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's {@code memcached} started by a test on a loopback port of its own. A port that turns out to be taken is
+ * retried with another one (no racy free-port finder: memcached itself reports the bind failure by exiting).
+ */
+public final class MemcachedProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private MemcachedProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts {@code memcached -U 0 -l 127.0.0.1 -p <port> -u nobody} plus {@code extraArgs}; waits until it accepts. */
+    public static MemcachedProcess start(String... extraArgs) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            List<String> cmd = new ArrayList<>(List.of("memcached", "-U", "0", "-l", "127.0.0.1", "-p",
+                    Integer.toString(port), "-u", "nobody"));
+            cmd.addAll(List.of(extraArgs));
+            Path log = Files.createTempFile("memcached-" + port, ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                    Files.deleteIfExists(log);
+                    return new MemcachedProcess(p, port);
+                } catch (IOException notYet) {
+                    Thread.sleep(20);
+                }
+            }
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            last = new IOException("memcached on port " + port + " did not start: " + Files.readString(log));
+            Files.deleteIfExists(log);
+        }
+        throw last;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -190,9 +190,15 @@ public final class CommandExecutor implements Executor {
                 ? store.metaDelete(d.key(), d.hasCompare(), d.compareCas(), d.invalidate(), d.emptyValue(), deadline,
                         d.newCas())
                 : store.delete(d.key(), d.compareCas());
+        // As memcached counts them: a CAS mismatch is a miss for meta's md, and counted nowhere for delete.
         switch (result) {
             case DELETED, EMPTIED -> stats.deleteHits.increment();
-            case NOT_FOUND, EXISTS -> stats.deleteMisses.increment();
+            case NOT_FOUND -> stats.deleteMisses.increment();
+            case EXISTS -> {
+                if (!plain) {
+                    stats.deleteMisses.increment();
+                }
+            }
             default -> { }
         }
         return new Outcome.Deleted(result);

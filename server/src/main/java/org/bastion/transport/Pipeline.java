@@ -1,6 +1,7 @@
 package org.bastion.transport;
 
 import io.micrometer.core.instrument.Timer;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -34,7 +35,7 @@ import org.bastion.stats.Stats;
  * (for {@code bytes_read} and the request timeout), values over {@code -I} are dropped before the aggregator could
  * buffer them, and the command handler sees only whole requests.
  */
-final class Pipeline extends ChannelInitializer<SocketChannel> {
+public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String GATE = "gate";
     static final String TIMEOUTS = "timeouts";
     static final String LATENCY = "latency";
@@ -52,7 +53,7 @@ final class Pipeline extends ChannelInitializer<SocketChannel> {
     private final SecurityLog securityLog;
     private final ConnectionGate gate;
 
-    Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
+    public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
             ConnectionLimits limits) {
         this.settings = settings;
         this.exec = exec;
@@ -81,19 +82,24 @@ final class Pipeline extends ChannelInitializer<SocketChannel> {
         ConnectionRegistry registry = stats.connections;
         long id = registry.add(session);
         pipeline.channel().closeFuture().addListener(f -> registry.remove(id));
-        pipeline.addLast(DETECT, new ProtocolDetector(settings.protocol(), binary -> {
-            if (binary) {
-                installBinary(pipeline, session);
-            } else {
-                pipeline.addAfter(DETECT, TEXT, new TextProtocolHandler(exec, stats, securityLog, session));
-            }
-        }));
+        pipeline.addLast(DETECT, detector(session));
     }
 
-    private void installBinary(ChannelPipeline pipeline, Session session) {
+    /** The detector stage for one session: it installs text or binary after itself, then leaves. */
+    public ChannelHandler detector(Session session) {
+        return new ProtocolDetector(settings.protocol(), (ctx, binary) -> {
+            if (binary) {
+                installBinary(ctx.pipeline(), ctx.name(), session);
+            } else {
+                ctx.pipeline().addAfter(ctx.name(), TEXT, new TextProtocolHandler(exec, stats, securityLog, session));
+            }
+        });
+    }
+
+    private void installBinary(ChannelPipeline pipeline, String detector, Session session) {
         int maxValue = settings.maxItemSize();
         BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue);
-        pipeline.addAfter(DETECT, BINARY_BYTES_IN, binary.bytesIn());
+        pipeline.addAfter(detector, BINARY_BYTES_IN, binary.bytesIn());
         pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
         pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());
         pipeline.addAfter(BINARY_VALUE_LIMIT, BINARY_AGGREGATOR, binary.aggregator());

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.bastion.config.Protocol;
 
 /**
@@ -15,10 +15,10 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     static final int BINARY_REQUEST_MAGIC = 0x80;
 
     private final Protocol protocol;
-    /** Installs the protocol's stages after this handler; true for binary. */
-    private final Consumer<Boolean> install;
+    /** Installs the protocol's stages after this handler (given its context); true for binary. */
+    private final BiConsumer<ChannelHandlerContext, Boolean> install;
 
-    ProtocolDetector(Protocol protocol, Consumer<Boolean> install) {
+    ProtocolDetector(Protocol protocol, BiConsumer<ChannelHandlerContext, Boolean> install) {
         this.protocol = protocol;
         this.install = install;
     }
@@ -33,7 +33,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             case ASCII -> false;
             case AUTO -> in.getUnsignedByte(in.readerIndex()) == BINARY_REQUEST_MAGIC;
         };
-        install.accept(binary);
+        install.accept(ctx, binary);
         // Removing this decoder hands the bytes it holds to the handler just installed.
         ctx.pipeline().remove(this);
     }

@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
-import org.bastion.command.CommandExecutor;
-import org.bastion.policy.Session;
+import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
 import org.bastion.stats.StatsReport;
 import org.bastion.store.Item;
@@ -260,20 +261,22 @@ class StoreTest {
     @Test
     void evictionUnderASmallMemoryLimitIsCounted() {
         Settings settings = Settings.builder().threads(1).memoryLimitMegabytes(1).maxItemSize(64 * 1024).build();
-        CommandExecutor exec = TestServers.executor(settings, clock);
+        Stats counters = new Stats();
+        Store small = new Store(settings.memoryLimitBytes(), false, clock, counters);
         byte[] value = new byte[1000];
         for (int i = 0; i < 5000; i++) {
-            exec.store(Store.Mode.SET, Key.of("key" + i), 0, 0, value, 0);
+            small.write(Store.Mode.SET, Key.of("key" + i), 0, small.deadline(0), value, 0, 0);
         }
-        long items = exec.store.itemCount();
+        long items = small.itemCount();
         assertTrue(items < 5000 && items > 100, items + " items");
-        assertTrue(exec.store.weightedBytes() <= 1024 * 1024, exec.store.weightedBytes() + " bytes");
-        long evictions = exec.stats.evictions.sum();
+        assertTrue(small.weightedBytes() <= 1024 * 1024, small.weightedBytes() + " bytes");
+        long evictions = counters.evictions.sum();
         assertTrue(evictions >= 5000 - items, evictions + " evictions for " + items + " items left");
-        String stats = new String(StatsReport.render(exec, Session.local(), "", null), StandardCharsets.ISO_8859_1);
-        assertTrue(stats.contains("STAT evictions " + evictions + "\r\n"), stats);
-        assertTrue(stats.contains("STAT curr_items " + items + "\r\n"), stats);
-        assertTrue(stats.contains("STAT limit_maxbytes 1048576\r\n"), stats);
+        List<Stat> figures = new ArrayList<>();
+        new StatsReport(small, counters, settings, new TestServers.FakeControl()).general(figures);
+        assertTrue(figures.contains(new Stat("evictions", Long.toString(evictions))), figures.toString());
+        assertTrue(figures.contains(new Stat("curr_items", Long.toString(items))), figures.toString());
+        assertTrue(figures.contains(new Stat("limit_maxbytes", "1048576")), figures.toString());
     }
 
     @Test

@@ -37,7 +37,7 @@ import org.bastion.stats.Stats;
 import org.bastion.store.Key;
 import org.bastion.store.ManualClock;
 import org.bastion.store.Store;
-import org.bastion.transport.ProtocolDetector;
+import org.bastion.testing.TestServers;
 import org.bastion.protocol.binary.BinaryCommandHandler;
 import org.bastion.testing.BinaryFrames;
 
@@ -53,7 +53,7 @@ class BinaryProtocolTest {
     private Store store;
     private Session session;
     private EmbeddedChannel channel;
-    private int verbosity;
+    private TestServers.Parts parts;
     private Settings settings;
 
     @BeforeEach
@@ -67,35 +67,18 @@ class BinaryProtocolTest {
         }
         settings = s;
         clock = new ManualClock();
-        stats = new Stats();
-        store = new Store(s.memoryLimitBytes(), s.evictionsDisabled(), clock, stats);
-        CommandExecutor exec = new CommandExecutor(store, stats, s, new ServerControl() {
-            @Override
-            public void shutdown() {
-            }
-
-            @Override
-            public void verbosity(int level) {
-                verbosity = level;
-            }
-
-            @Override
-            public int verbosity() {
-                return verbosity;
-            }
-
-            @Override
-            public int port() {
-                return 0;
-            }
-
-            @Override
-            public int threads() {
-                return 1;
-            }
-        });
+        parts = TestServers.parts(s, clock);
+        stats = parts.stats;
+        store = parts.store;
         session = Session.local();
-        channel = new EmbeddedChannel(new ProtocolDetector(exec, session, s.protocol()));
+        channel = new EmbeddedChannel(parts.detector(session));
+    }
+
+    /** Goes on with a fresh connection from a source in --read-only-from, on the same server. */
+    private void reconnectReadOnly() {
+        channel.finishAndReleaseAll();
+        session = new Session(null, null, true);
+        channel = new EmbeddedChannel(parts.detector(session));
     }
 
     @AfterEach
@@ -405,7 +388,7 @@ class BinaryProtocolTest {
         Response r = one(request(0x1b, "", int32(2), new byte[0]));
         assertEquals(0, r.status());
         assertEquals(0, r.value().length);
-        assertEquals(2, verbosity);
+        assertEquals(2, parts.control.verbosity);
     }
 
     @Test
@@ -539,7 +522,7 @@ class BinaryProtocolTest {
     @Test
     void readOnlySourceGetsAuthErrorForEveryMutationAndNothingChanges() {
         send(set(0x01, "k", 1, 0, "v", 0), set(0x01, "n", 0, 0, "5", 0));
-        session.readOnly = true;
+        reconnectReadOnly();
         byte[] huge = new byte[MAX_ITEM + 1];
         byte[][] mutations = {
             set(0x01, "k", 1, 0, "w", 0), set(0x11, "k", 1, 0, "w", 0), set(0x02, "new", 1, 0, "w", 0),

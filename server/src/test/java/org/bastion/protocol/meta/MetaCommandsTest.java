@@ -10,7 +10,7 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.bastion.command.CommandExecutor;
+import org.bastion.testing.TestServers;
 import org.bastion.command.ServerControl;
 import org.bastion.policy.Session;
 import org.bastion.protocol.text.TextProtocolHandler;
@@ -22,41 +22,24 @@ import org.bastion.store.Store;
 class MetaCommandsTest {
     private final ManualClock clock = new ManualClock();
     private Stats stats;
-    private CommandExecutor exec;
+    private TestServers.Parts parts;
     private Session session;
     private EmbeddedChannel channel;
 
     @BeforeEach
     void setUp() {
-        stats = new Stats();
         Settings settings = Settings.builder().maxItemSize(1024 * 1024).build();
-        Store store = new Store(64L * 1024 * 1024, false, clock, stats);
-        exec = new CommandExecutor(store, stats, settings, new ServerControl() {
-            @Override
-            public void shutdown() {
-            }
-
-            @Override
-            public void verbosity(int level) {
-            }
-
-            @Override
-            public int verbosity() {
-                return 0;
-            }
-
-            @Override
-            public int port() {
-                return 0;
-            }
-
-            @Override
-            public int threads() {
-                return 1;
-            }
-        });
+        parts = TestServers.parts(settings, clock);
+        stats = parts.stats;
         session = Session.local();
-        channel = new EmbeddedChannel(new TextProtocolHandler(exec, session));
+        channel = new EmbeddedChannel(parts.text(session));
+    }
+
+    /** Goes on with a fresh connection from a source in --read-only-from, on the same server. */
+    private void reconnectReadOnly() {
+        channel.finishAndReleaseAll();
+        session = new Session(null, null, true);
+        channel = new EmbeddedChannel(parts.text(session));
     }
 
     @AfterEach
@@ -287,7 +270,7 @@ class MetaCommandsTest {
     @Test
     void readOnlySessionsMayReadButNotWrite() {
         send("ms ro 2\r\nhi\r\n");
-        session.readOnly = true;
+        reconnectReadOnly();
         String denied = "CLIENT_ERROR access denied\r\n";
         assertEquals(denied, send("ms ro 2\r\nyo\r\n"));
         assertEquals(denied, send("md ro\r\n"));

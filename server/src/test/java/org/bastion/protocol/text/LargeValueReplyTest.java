@@ -10,7 +10,7 @@ import java.util.Arrays;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.bastion.command.CommandExecutor;
+import org.bastion.testing.TestServers;
 import org.bastion.policy.Session;
 import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.Stats;
@@ -30,18 +30,17 @@ class LargeValueReplyTest {
 
     @Test
     void valuesSmallAndLargeAreWrittenWhole() {
-        Stats stats = new Stats();
-        Store store = new Store(64L << 20, false, new ManualClock(), stats);
-        channel.pipeline().addLast(new TextProtocolHandler(new CommandExecutor(store, stats, Settings.defaults(), null),
-                Session.local()));
+        TestServers.Parts parts = TestServers.parts(Settings.defaults());
+        Store store = parts.store;
+        channel.pipeline().addLast(parts.text());
         StringBuilder expected = new StringBuilder();
         StringBuilder request = new StringBuilder("get");
         for (int size : new int[] {0, 1, 100, 1023, 1024, 4096, 100_000}) {
             char[] chars = new char[size];
             Arrays.fill(chars, (char) ('a' + size % 26));
             String value = new String(chars);
-            store.store(Store.Mode.SET, Key.of("k" + size), size, Item.NEVER, value.getBytes(StandardCharsets.ISO_8859_1),
-                    0);
+            store.write(Store.Mode.SET, Key.of("k" + size), size, Item.NEVER, value.getBytes(StandardCharsets.ISO_8859_1),
+                    0, 0);
             request.append(" k").append(size);
             expected.append("VALUE k").append(size).append(' ').append(size).append(' ').append(size).append("\r\n")
                     .append(value).append("\r\n");

@@ -32,7 +32,7 @@ import org.bastion.testing.TestServers;
 class TextProtocolHandlerTest {
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private ManualClock clock;
-    private CommandExecutor exec;
+    private TestServers.Parts parts;
 
     @AfterEach
     void releaseEverything() {
@@ -47,8 +47,8 @@ class TextProtocolHandlerTest {
 
     private EmbeddedChannel channel(Settings settings) {
         clock = new ManualClock();
-        exec = TestServers.executor(settings, clock);
-        EmbeddedChannel ch = new EmbeddedChannel(new TextProtocolHandler(exec, Session.local()));
+        parts = TestServers.parts(settings, clock);
+        EmbeddedChannel ch = new EmbeddedChannel(parts.text());
         channels.add(ch);
         return ch;
     }
@@ -251,7 +251,7 @@ class TextProtocolHandlerTest {
         }
         assertEquals("END\r\nVERSION 1.6.18\r\n", exchange(ch, "\r\nget a\r\nversion\r\n"));
         assertEquals("END\r\n", exchange(ch, "get b\r\n"), "the swallowed bytes were never parsed as commands");
-        assertEquals(1, exec.stats.storeTooLarge.sum());
+        assertEquals(1, parts.stats.storeTooLarge.sum());
     }
 
     @Test
@@ -276,7 +276,7 @@ class TextProtocolHandlerTest {
         assertEquals("VALUE k0 0 1\r\nx\r\nEND\r\n".length(),
                 exchange(ch, "set k0 0 0 1\r\nx\r\nget k0\r\n").length() - "STORED\r\n".length(),
                 "a smaller value still fits after replacing a big one");
-        assertEquals(1, exec.stats.storeNoMemory.sum());
+        assertEquals(1, parts.stats.storeNoMemory.sum());
     }
 
     @Test
@@ -303,7 +303,7 @@ class TextProtocolHandlerTest {
     void verbosityCommandReachesTheServer() {
         EmbeddedChannel ch = channel();
         assertEquals("OK\r\nOK\r\n", exchange(ch, "verbosity 1\r\nverbosity 7\r\n"));
-        assertEquals(2, ((TestServers.FakeControl) exec.control).verbosity, "levels above 2 mean 2, as in memcached");
+        assertEquals(2, parts.control.verbosity, "levels above 2 mean 2, as in memcached");
     }
 
     @Test

@@ -84,18 +84,18 @@ public class MetricsGetSetInterleavedBenchmark {
         final ByteBuf set = request("set " + key(43) + " 0 0 100\r\n" + "v".repeat(100) + "\r\n");
 
         Side(boolean metrics) {
-            Stats stats = new Stats();
-            Store store = new Store(256L << 20, false, Clock.system(), stats);
-            CommandExecutor exec = new CommandExecutor(store, stats, Settings.defaults(), null);
+            CommandPath path = new CommandPath(256L << 20);
+            Stats stats = path.stats;
+            Store store = path.store;
             byte[] value = new byte[100];
             Arrays.fill(value, (byte) 'v');
             for (int i = 0; i < KEYS; i++) {
-                store.store(Store.Mode.SET, Key.of(key(i)), 0, Item.NEVER, value, 0);
+                store.write(Store.Mode.SET, Key.of(key(i)), 0, Item.NEVER, value, 0, 0).result();
             }
-            TextProtocolHandler protocol = new TextProtocolHandler(exec, Session.local());
+            TextProtocolHandler protocol = path.text();
             if (metrics) {
                 registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-                meters = BastionMetrics.bind(registry, exec, Tags.of("port", "0"));
+                meters = BastionMetrics.bind(registry, store, stats, path.securityLog, Tags.of("port", "0"));
                 channel = new EmbeddedChannel(new BatchLatencyHandler(stats.batchLatency), protocol);
             } else {
                 registry = null;

@@ -60,15 +60,15 @@ public class PipelineGetSetBenchmark {
 
     @Setup
     public void setUp() {
-        Stats stats = new Stats();
-        Store store = new Store(256L << 20, false, Clock.system(), stats);
-        CommandExecutor exec = new CommandExecutor(store, stats, Settings.defaults(), null);
+        CommandPath path = new CommandPath(256L << 20);
+        Stats stats = path.stats;
+        Store store = path.store;
         byte[] value = new byte[100];
         java.util.Arrays.fill(value, (byte) 'v');
         for (int i = 0; i < KEYS; i++) {
-            store.store(Store.Mode.SET, Key.of(key(i)), 0, Item.NEVER, value, 0);
+            store.write(Store.Mode.SET, Key.of(key(i)), 0, Item.NEVER, value, 0, 0).result();
         }
-        channel = new EmbeddedChannel(new TextProtocolHandler(exec, Session.local()));
+        channel = new EmbeddedChannel(path.text());
         getHit = request("get " + key(42) + "\r\n");
         getMiss = request("get nosuchkey:42\r\n");
         set100 = request("set " + key(43) + " 0 0 100\r\n" + "v".repeat(100) + "\r\n");

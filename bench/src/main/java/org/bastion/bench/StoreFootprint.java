@@ -31,7 +31,7 @@ public final class StoreFootprint {
         for (int i = 0; i < items; i++) {
             // Key and value are made here, as the protocol handler makes them, so their objects count too.
             Key key = Key.of(String.format("key:%010d", i));
-            store.store(Store.Mode.SET, key, 0, Item.NEVER, new byte[valueSize], 0);
+            store.write(Store.Mode.SET, key, 0, Item.NEVER, new byte[valueSize], 0, 0).result();
             keyAndValueBytes += key.length() + valueSize;
         }
         long after = usedAfterGc();

@@ -61,7 +61,7 @@ public class StoreGetSetBenchmark {
         for (int i = 0; i < ITEMS; i++) {
             keys[i] = new Key(("key:" + i).getBytes(StandardCharsets.ISO_8859_1));
             missingKeys[i] = new Key(("missing:" + i).getBytes(StandardCharsets.ISO_8859_1));
-            store.store(Store.Mode.SET, keys[i], 0, Item.NEVER, new byte[valueSize], 0);
+            store.write(Store.Mode.SET, keys[i], 0, Item.NEVER, new byte[valueSize], 0, 0).result();
         }
         order = Zipf.indices(ITEMS, SAMPLES, 42);
     }
@@ -94,7 +94,7 @@ public class StoreGetSetBenchmark {
     @Group("setWriteOnly")
     @GroupThreads(2)
     public Store.StoreResult setWriteOnly(Cursor cursor) {
-        return store.store(Store.Mode.SET, keys[cursor.next(order)], 0, Item.NEVER, value, 0);
+        return store.write(Store.Mode.SET, keys[cursor.next(order)], 0, Item.NEVER, value, 0, 0).result();
     }
 
     @Benchmark
@@ -108,6 +108,6 @@ public class StoreGetSetBenchmark {
     @Group("getSetMixed")
     @GroupThreads(1)
     public Store.StoreResult getSetMixed_set(Cursor cursor) {
-        return store.store(Store.Mode.SET, keys[cursor.next(order)], 0, Item.NEVER, value, 0);
+        return store.write(Store.Mode.SET, keys[cursor.next(order)], 0, Item.NEVER, value, 0, 0).result();
     }
 }

@@ -132,15 +132,16 @@ public sealed interface Command {
     }
 
     /**
-     * delete in every protocol. Text sends only the key; binary adds a CAS to compare; meta may also invalidate (mark
-     * stale), empty the value instead of removing it, set a TTL and a new CAS.
+     * delete in every protocol. Text sends only the key; binary adds a CAS to compare (0: none); meta's {@code md}
+     * ({@code meta} true) may compare any CAS including 0, invalidate (mark stale), empty the value instead of removing
+     * it, set a TTL and a new CAS, and counts a CAS mismatch as a miss, as memcached does.
      */
-    record Delete(Key key, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
+    record Delete(Key key, boolean meta, boolean hasCompare, long compareCas, boolean invalidate, boolean emptyValue,
             boolean hasExptime, long exptime, long newCas) implements Command {
 
-        /** Delete with an optional CAS compare (0: none). */
+        /** Text and binary delete, with an optional CAS compare (0: none). */
         public static Delete of(Key key, long compareCas) {
-            return new Delete(key, compareCas != 0, compareCas, false, false, false, 0, 0);
+            return new Delete(key, false, compareCas != 0, compareCas, false, false, false, 0, 0);
         }
 
         @Override

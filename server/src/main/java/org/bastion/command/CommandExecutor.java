@@ -183,10 +183,7 @@ public final class CommandExecutor implements Executor {
 
     private Outcome delete(Command.Delete d) {
         long deadline = d.hasExptime() ? store.deadline(d.exptime()) : Store.KEEP;
-        // The plain delete unless a meta option needs more (C0 compares with 0, which the plain form reads as "none").
-        boolean plain = !d.invalidate() && !d.emptyValue() && !d.hasExptime() && d.newCas() == 0
-                && !(d.hasCompare() && d.compareCas() == 0);
-        Store.DeleteResult result = !plain
+        Store.DeleteResult result = d.meta()
                 ? store.metaDelete(d.key(), d.hasCompare(), d.compareCas(), d.invalidate(), d.emptyValue(), deadline,
                         d.newCas())
                 : store.delete(d.key(), d.compareCas());
@@ -195,7 +192,7 @@ public final class CommandExecutor implements Executor {
             case DELETED, EMPTIED -> stats.deleteHits.increment();
             case NOT_FOUND -> stats.deleteMisses.increment();
             case EXISTS -> {
-                if (!plain) {
+                if (d.meta()) {
                     stats.deleteMisses.increment();
                 }
             }

@@ -24,7 +24,7 @@ public class Key {
         return new Key(key.getBytes(StandardCharsets.UTF_8));
     }
 
-    int length() {
+    public int length() {
         return bytes.length;
     }
 
@@ -79,7 +79,7 @@ public class Key {
         }
 
         @Override
-        int length() {
+        public int length() {
             return to - from;
         }
 

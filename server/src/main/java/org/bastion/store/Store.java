@@ -20,7 +20,7 @@ public final class Store {
      * for 300,000 items of 14 B keys and 100 B or 4 KiB values, 215 B for 1,000,000 items of 10 B values (the map's
      * table grows in powers of two). 208 is the middle; it keeps {@code -m} within about 3% of the heap really used.
      */
-    static final int ENTRY_OVERHEAD = 208;
+    public static final int ENTRY_OVERHEAD = 208;
     /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
     static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
     /**
@@ -135,13 +135,6 @@ public final class Store {
         return out[0];
     }
 
-    /**
-     * A storage command. {@code casUnique} is read in {@link Mode#CAS}, and by append/prepend when non-zero (the binary
-     * protocol's CAS compare on append, as memcached does).
-     */
-    public StoreResult store(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique) {
-        return write(mode, key, flags, deadline, value, casUnique, 0).result;
-    }
 
     /** Result of a write: the outcome and, when stored, the new item. */
     public record WriteResult(StoreResult result, Item item) {

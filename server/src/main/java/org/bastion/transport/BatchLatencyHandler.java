@@ -24,7 +24,7 @@ public final class BatchLatencyHandler extends ChannelInboundHandlerAdapter {
     private int untilSample = 1;
     private long sampleStart;
 
-    BatchLatencyHandler(Timer timer) {
+    public BatchLatencyHandler(Timer timer) {
         this.timer = timer;
     }
 

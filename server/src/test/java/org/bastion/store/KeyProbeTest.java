@@ -35,7 +35,7 @@ class KeyProbeTest {
     @Test
     void storeFindsItemsThroughAProbeAndKeepsOnlyRealKeys() {
         Store store = new Store(1 << 20, false, new ManualClock(), new Stats());
-        store.store(Store.Mode.SET, Key.of("alpha"), 7, Item.NEVER, new byte[] {1, 2}, 0);
+        store.write(Store.Mode.SET, Key.of("alpha"), 7, Item.NEVER, new byte[] {1, 2}, 0, 0).result();
         Key.Probe probe = new Key.Probe();
         Item item = store.get(probe.set(LINE, 4, 9));
         assertEquals(7, item.flags);
@@ -49,14 +49,14 @@ class KeyProbeTest {
     void plainSetReplacesAndGivesANewCas() {
         Store store = new Store(1 << 20, false, new ManualClock(), new Stats());
         Key key = Key.of("k");
-        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.SET, key, 0, Item.NEVER, new byte[] {1}, 0));
+        assertEquals(Store.StoreResult.STORED, store.write(Store.Mode.SET, key, 0, Item.NEVER, new byte[] {1}, 0, 0).result());
         long firstCas = store.get(key).cas;
-        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.SET, key, 0, Item.NEVER, new byte[] {2}, 0));
+        assertEquals(Store.StoreResult.STORED, store.write(Store.Mode.SET, key, 0, Item.NEVER, new byte[] {2}, 0, 0).result());
         Item second = store.get(key);
         assertEquals(2, second.value[0]);
         assertTrue(second.cas > firstCas);
         // An already-expired set removes the old item, as memcached does.
-        store.store(Store.Mode.SET, key, 0, Item.EXPIRED, new byte[] {3}, 0);
+        store.write(Store.Mode.SET, key, 0, Item.EXPIRED, new byte[] {3}, 0, 0).result();
         assertNull(store.get(key));
     }
 }

@@ -41,7 +41,7 @@ class StoreTest {
     }
 
     private Store.StoreResult set(String k, String value, long exptime) {
-        return store.store(Store.Mode.SET, key(k), 0, store.deadline(exptime), bytes(value), 0);
+        return store.write(Store.Mode.SET, key(k), 0, store.deadline(exptime), bytes(value), 0, 0).result();
     }
 
     private String value(String k) {
@@ -92,7 +92,7 @@ class StoreTest {
         assertEquals(Store.StoreResult.STORED, set("a", "x", -1));
         assertNull(value("a"));
         assertEquals(Store.StoreResult.NOT_STORED,
-                store.store(Store.Mode.REPLACE, key("a"), 0, Item.NEVER, bytes("y"), 0), "nothing to replace");
+                store.write(Store.Mode.REPLACE, key("a"), 0, Item.NEVER, bytes("y"), 0, 0).result(), "nothing to replace");
     }
 
     @Test
@@ -133,15 +133,15 @@ class StoreTest {
 
     @Test
     void casStoresOnlyOnAMatchingUnique() {
-        assertEquals(Store.StoreResult.NOT_FOUND, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), 1));
+        assertEquals(Store.StoreResult.NOT_FOUND, store.write(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), 1, 0).result());
         set("a", "x", 0);
         long cas = store.get(key("a")).cas;
-        assertEquals(Store.StoreResult.EXISTS, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), cas + 1));
+        assertEquals(Store.StoreResult.EXISTS, store.write(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("y"), cas + 1, 0).result());
         assertEquals("x", value("a"));
-        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.CAS, key("a"), 7, Item.NEVER, bytes("y"), cas));
+        assertEquals(Store.StoreResult.STORED, store.write(Store.Mode.CAS, key("a"), 7, Item.NEVER, bytes("y"), cas, 0).result());
         assertEquals("y", value("a"));
         assertEquals(7, store.get(key("a")).flags);
-        assertEquals(Store.StoreResult.EXISTS, store.store(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("z"), cas),
+        assertEquals(Store.StoreResult.EXISTS, store.write(Store.Mode.CAS, key("a"), 0, Item.NEVER, bytes("z"), cas, 0).result(),
                 "a unique is good for one write only");
     }
 
@@ -187,7 +187,7 @@ class StoreTest {
 
     @Test
     void incrKeepsFlagsAndExpiry() {
-        store.store(Store.Mode.SET, key("n"), 42, store.deadline(10), bytes("1"), 0);
+        store.write(Store.Mode.SET, key("n"), 42, store.deadline(10), bytes("1"), 0, 0).result();
         store.delta(key("n"), true, 1);
         Item item = store.get(key("n"));
         assertEquals(42, item.flags);
@@ -197,12 +197,12 @@ class StoreTest {
 
     @Test
     void appendAndPrependKeepFlagsAndExpiry() {
-        store.store(Store.Mode.SET, key("a"), 5, store.deadline(100), bytes("b"), 0);
+        store.write(Store.Mode.SET, key("a"), 5, store.deadline(100), bytes("b"), 0, 0).result();
         advanceSeconds(50);
         assertEquals(Store.StoreResult.STORED,
-                store.store(Store.Mode.APPEND, key("a"), 9, store.deadline(1000), bytes("c"), 0));
+                store.write(Store.Mode.APPEND, key("a"), 9, store.deadline(1000), bytes("c"), 0, 0).result());
         assertEquals(Store.StoreResult.STORED,
-                store.store(Store.Mode.PREPEND, key("a"), 7, store.deadline(0), bytes("a"), 0));
+                store.write(Store.Mode.PREPEND, key("a"), 7, store.deadline(0), bytes("a"), 0, 0).result());
         assertEquals("abc", value("a"));
         assertEquals(5, store.get(key("a")).flags);
         advanceSeconds(49);
@@ -210,7 +210,7 @@ class StoreTest {
         advanceSeconds(1);
         assertNull(value("a"), "the original expiry still holds");
         assertEquals(Store.StoreResult.NOT_STORED,
-                store.store(Store.Mode.APPEND, key("a"), 0, Item.NEVER, bytes("x"), 0));
+                store.write(Store.Mode.APPEND, key("a"), 0, Item.NEVER, bytes("x"), 0, 0).result());
     }
 
     @Test
@@ -222,7 +222,7 @@ class StoreTest {
         assertNull(value("b"));
         set("c", "z", 0);
         assertEquals("z", value("c"), "items stored after the flush live");
-        assertEquals(Store.StoreResult.STORED, store.store(Store.Mode.ADD, key("a"), 0, Item.NEVER, bytes("n"), 0),
+        assertEquals(Store.StoreResult.STORED, store.write(Store.Mode.ADD, key("a"), 0, Item.NEVER, bytes("n"), 0, 0).result(),
                 "a flushed item does not block add");
     }
 
@@ -292,7 +292,7 @@ class StoreTest {
         int stored = 0;
         Store.StoreResult last = null;
         for (int i = 0; i < 5000; i++) {
-            last = full.store(Store.Mode.SET, Key.of("key" + i), 0, Item.NEVER, value, 0);
+            last = full.write(Store.Mode.SET, Key.of("key" + i), 0, Item.NEVER, value, 0, 0).result();
             if (last != Store.StoreResult.STORED) {
                 break;
             }

@@ -605,7 +605,7 @@ public final class MetaCommands {
         }
         // memcached applies T only together with I; Bastion's x (empty the value) takes it too.
         boolean ttl = f.newTtl && (f.invalidate || f.removeValue);
-        Outcome outcome = exec.execute(session, new Command.Delete(new Key(f.key), f.hasCas, f.cas, f.invalidate,
+        Outcome outcome = exec.execute(session, new Command.Delete(new Key(f.key), true, f.hasCas, f.cas, f.invalidate,
                 f.removeValue, ttl, f.exptime, f.newCas));
         if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);

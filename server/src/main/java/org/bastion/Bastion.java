@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import org.bastion.config.Protocol;
 import org.bastion.config.Settings;
-import org.bastion.config.SettingsException;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
 
@@ -27,7 +26,7 @@ import org.bastion.transport.Server;
  * CLI; embedding never checks who runs the JVM.
  *
  * <p>Settings are validated by the same {@link Settings} model as the command line, so an invalid value fails with
- * the CLI's message, naming the CLI flag, as a {@link SettingsException}.
+ * the CLI's message, naming the CLI flag, as a {@code SettingsException}.
  *
  * <p>Servers in one JVM share no items, counters, configuration or threads. Each server's threads are daemons named
  * {@code bastion-<n>-...}, and all of them have ended when {@link #close()} returns.

@@ -10,7 +10,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.bastion.config.Settings;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,19 +23,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.bastion.command.CommandExecutor;
 import org.bastion.metrics.BastionMetrics;
-import org.bastion.policy.Session;
-import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.Stats;
-import org.bastion.store.Clock;
 import org.bastion.store.Item;
 import org.bastion.store.Key;
 import org.bastion.store.Store;
 import org.bastion.transport.BatchLatencyHandler;
 
 /**
- * What metrics cost on the hot get/set path: the same request bytes through the real {@link TextProtocolHandler},
+ * What metrics cost on the hot get/set path: the same request bytes through the real {@code TextProtocolHandler},
  * executor and store on an {@link EmbeddedChannel}, with {@code metrics=off} (no registry: the LongAdders that
  * {@code stats} needs anyway, nothing else) and {@code metrics=on} (Bastion's meters bound to a Prometheus registry, as
  * {@code --metrics-listen} does, and the {@link BatchLatencyHandler} sampling read batches into a timer with

@@ -6,7 +6,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import org.bastion.config.Settings;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,19 +18,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.bastion.command.CommandExecutor;
-import org.bastion.policy.Session;
-import org.bastion.protocol.ReplyBuffer;
-import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.Stats;
-import org.bastion.store.Clock;
 import org.bastion.store.Item;
 import org.bastion.store.Key;
 import org.bastion.store.Store;
 
 /**
- * The whole in-process path: request bytes in, reply bytes out, through the real {@link TextProtocolHandler},
- * {@link CommandExecutor}, {@link Store} and {@link ReplyBuffer} on an {@link EmbeddedChannel} (pooled allocator, one
+ * The whole in-process path: request bytes in, reply bytes out, through the real {@code TextProtocolHandler},
+ * {@code CommandExecutor}, {@link Store} and {@code ReplyBuffer} on an {@link EmbeddedChannel} (pooled allocator, one
  * read batch and one flush per operation, as a non-pipelining client causes). No sockets: the figure is Bastion's
  * own cost per command, and {@code -prof gc} shows what it allocates per operation.
  *

@@ -14,12 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
 import org.bastion.policy.SecurityLog;
 import org.bastion.stats.Stats;
 import org.bastion.store.Store;
-import org.bastion.transport.BatchLatencyHandler;
 
 /**
  * Bastion's Micrometer meters. None of them counts anything: each is a {@link FunctionCounter} or {@link Gauge} over a
  * field of {@link Stats}, {@link SecurityLog} or the store, the same fields {@code stats} prints. Only the latency
- * timer records values of its own, for a sample of read batches ({@link BatchLatencyHandler}).
+ * timer records values of its own, for a sample of read batches (the transport's latency stage).
  */
 public final class BastionMetrics implements AutoCloseable {
     public static final String COMMANDS = "bastion.commands";
@@ -100,7 +99,7 @@ public final class BastionMetrics implements AutoCloseable {
         Timer latency = Timer.builder(LATENCY)
                 .tags(extraTags)
                 .description("server-side latency of read batches, bytes in to replies flushed; sampled: the first batch of"
-                        + " each connection, then one in " + BatchLatencyHandler.SAMPLE_EVERY)
+                        + " each connection, then one in " + Stats.LATENCY_SAMPLE_EVERY)
                 .publishPercentiles(0.5, 0.9, 0.99, 0.999)
                 .distributionStatisticExpiry(Duration.ofMinutes(1))
                 .register(registry);

@@ -2,16 +2,13 @@ package org.bastion.stats;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.bastion.metrics.BastionMetrics;
 import org.bastion.store.SizeClasses;
 import org.bastion.store.StoreListener;
 import org.bastion.store.Store;
-import org.bastion.transport.BatchLatencyHandler;
-import org.bastion.transport.Server;
 
 /**
  * Every counter the server keeps, counted once, cheaply and without locks on the event loops. {@code stats} and the
- * Micrometer meters ({@link BastionMetrics}) read the same fields, so they cannot disagree.
+ * Micrometer meters ({@code BastionMetrics}) read the same fields, so they cannot disagree.
  */
 public final class Stats implements StoreListener {
     /** Commands whose outcomes memcached's own keys do not already count (see {@link #outcome}). */
@@ -74,10 +71,12 @@ public final class Stats implements StoreListener {
     public final LongAdder evictedUnfetched = new LongAdder();
 
     /**
-     * Server-side latency per read batch ({@link BatchLatencyHandler}), or null when no meter registry is bound: then
+     * Server-side latency per read batch ({@code BatchLatencyHandler}), or null when no meter registry is bound: then
      * nothing is timed at all. Set once before the server accepts connections.
      */
     public volatile io.micrometer.core.instrument.Timer batchLatency;
+    /** The latency timer times a connection's first read batch, then one in this many. */
+    public static final int LATENCY_SAMPLE_EVERY = 64;
 
     /** The open connections and listening sockets, for {@code stats conns}. */
     public final ConnectionRegistry connections = new ConnectionRegistry();

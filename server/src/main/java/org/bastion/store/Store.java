@@ -11,6 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The item store: Caffeine bounded by weight (key + value + a measured per-entry overhead), with memcached's expiry,
  * CAS and flush rules. Every operation is atomic per key and safe to call from any event loop.
+ *
+ * <p>Long because every operation on an item is one atomic Caffeine compute with memcached's rules inside it (expiry,
+ * flush cut-off, CAS, append limits, meta's stale and win flags); keeping them in one class keeps those rules in one
+ * place and the map private.
  */
 public final class Store {
     /**

@@ -1,5 +1,7 @@
 package org.bastion.transport;
 
+import org.bastion.stats.Stats;
+
 import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -10,14 +12,13 @@ import java.util.concurrent.TimeUnit;
  * flushed (the protocol handler behind this one flushes on {@code channelReadComplete}). A client that waits for each
  * reply sends one command per batch, so for it this is command latency; a pipelining client's batch is timed whole.
  *
- * <p>Only the first batch of a connection and then one in {@link #SAMPLE_EVERY} are timed. Timing every batch would
+ * <p>Only the first batch of a connection and then one in {@link Stats#LATENCY_SAMPLE_EVERY} are timed. Timing every batch would
  * cost two clock reads and a percentile-histogram update, about 450 ns on the build machine (measured by
  * {@code MetricsGetSetBenchmark}), more than a whole {@code get} miss; a sample keeps the percentiles representative
  * at a cost per batch of one decrement and one branch. The timer's count and sum are therefore those of the sample.
  */
 public final class BatchLatencyHandler extends ChannelInboundHandlerAdapter {
     /** One batch in this many is timed, per connection. */
-    public static final int SAMPLE_EVERY = 64;
 
     private final Timer timer;
     private boolean inBatch;
@@ -33,7 +34,7 @@ public final class BatchLatencyHandler extends ChannelInboundHandlerAdapter {
         if (!inBatch) {
             inBatch = true;
             if (--untilSample == 0) {
-                untilSample = SAMPLE_EVERY;
+                untilSample = Stats.LATENCY_SAMPLE_EVERY;
                 sampleStart = System.nanoTime();
             }
         }

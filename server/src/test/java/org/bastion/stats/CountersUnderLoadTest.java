@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.bastion.metrics.BastionMetrics;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
-import org.bastion.transport.BatchLatencyHandler;
 import org.bastion.testing.StatsWire;
 
 /** Concurrent clients on several event loops: `stats` and the Micrometer meters both equal the requests sent. */
@@ -80,7 +79,7 @@ class CountersUnderLoadTest {
             // Sampled: each connection's first batch, then one in SAMPLE_EVERY; never more than the requests sent.
             long requestsPerClient = 4L * ROUNDS;
             assertTrue(latency.count() >= CLIENTS
-                    && latency.count() <= CLIENTS * (1 + requestsPerClient / BatchLatencyHandler.SAMPLE_EVERY) + 1,
+                    && latency.count() <= CLIENTS * (1 + requestsPerClient / Stats.LATENCY_SAMPLE_EVERY) + 1,
                     "sampled batches " + latency.count());
         }
         assertTrue(registry.find(BastionMetrics.COMMANDS).meters().isEmpty(), "meters removed when the server stops");

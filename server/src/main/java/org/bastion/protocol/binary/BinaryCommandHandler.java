@@ -63,6 +63,10 @@ import org.bastion.store.Store;
  * {@code dispatch_bin_command} does, then runs it through the {@link Executor} like every other protocol.
  * Replies are written in request order and flushed once per read batch; quiet commands reply only on error (and
  * GetQ/GetKQ/GatQ/GatKQ only on a hit).
+ *
+ * <p>Long because memcached's binary protocol has about thirty opcodes, each with its own framing check (extras, key
+ * and body lengths that must match exactly, as in {@code dispatch_bin_command}) and its own status mapping; each is
+ * one short method, and they share the response writer at the bottom.
  */
 public final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryMemcacheRequest>
         implements RequestProgress {

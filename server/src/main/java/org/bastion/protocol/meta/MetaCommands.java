@@ -19,7 +19,10 @@ import org.bastion.store.Numbers;
 /**
  * memcached's meta commands ({@code mg ms md ma mn me}) on the same connection as the text protocol, with memcached
  * 1.6.18's flags, reply codes and error strings. Parsing and formatting only: every store access goes through the
- * {@link CommandExecutor}.
+ * {@link Executor}.
+ *
+ * <p>Long because memcached's five meta commands share one reply grammar (the O, k and b tokens echoed, the t, c, s,
+ * f, l, h flags printed from the item) and the formatting helpers for it; each command is one method below them.
  */
 public final class MetaCommands {
     /** memcached counts its terminal token too: more than 19 real tokens is "options flags too long". */
@@ -89,37 +92,6 @@ public final class MetaCommands {
             long newCas, boolean binaryKey, boolean quiet, List<byte[]> echo) {
     }
 
-    /** The flags of one meta command line, parsed as memcached's {@code _meta_flag_preparse} does. */
-    private static final class Flags {
-        String error;
-        byte[] key;
-        boolean base64;
-        boolean vivify;
-        boolean locked;
-        boolean value;
-        boolean invalidate;
-        boolean quiet;
-        boolean hasCas;
-        boolean newTtl;
-        boolean noUpdate;
-        boolean hasRecache;
-        boolean removeValue;
-        byte mode;
-        long exptime;
-        long vivifyExptime;
-        long recache;
-        long clientFlags;
-        long cas;
-        long newCas;
-        long delta = 1;
-        long initial;
-        int ttlIndex = -1;
-        int vivifyIndex = -1;
-        int recacheIndex = -1;
-        /** Index of the first opaque token over {@link #MAX_OPAQUE} bytes, or -1. */
-        int badOpaque = -1;
-    }
-
     private byte[] line;
     private int[] starts;
     private int[] ends;
@@ -168,131 +140,6 @@ public final class MetaCommands {
 
     private void error(String message) {
         reply.write(Replies.ascii(message + "\r\n"));
-    }
-
-    /** memcached's flag pre-parse from token {@code from}: every command accepts every known flag. */
-    private Flags preparse(int from) {
-        Flags f = new Flags();
-        f.key = Arrays.copyOfRange(line, starts[1], ends[1]);
-        boolean[] seen = new boolean[128];
-        String errstr = BAD_FORMAT;
-        boolean hasError = false;
-        long[] num = new long[1];
-        for (int t = from; t < ntok; t++) {
-            int o = first(t) & 0xFF;
-            if (o >= 127 || seen[o]) {
-                f.error = DUPLICATE_FLAG;
-                return f;
-            }
-            seen[o] = true;
-            int vs = starts[t] + 1;
-            int ve = ends[t];
-            switch (o) {
-                case 'b' -> {
-                    f.base64 = true;
-                    byte[] decoded = MetaBase64.decode(line, starts[1], ends[1]);
-                    if (decoded == null) {
-                        errstr = "CLIENT_ERROR error decoding key";
-                        hasError = true;
-                    } else {
-                        f.key = decoded;
-                    }
-                }
-                case 'N', 'T', 'R' -> {
-                    f.locked = true;
-                    if (!Numbers.parseSigned(line, vs, ve, num)) {
-                        errstr = BAD_TOKEN;
-                        hasError = true;
-                    } else if (o == 'N') {
-                        f.vivify = true;
-                        f.vivifyExptime = num[0];
-                        f.vivifyIndex = t;
-                    } else if (o == 'T') {
-                        f.newTtl = true;
-                        f.exptime = num[0];
-                        f.ttlIndex = t;
-                    } else {
-                        f.hasRecache = true;
-                        f.recache = num[0];
-                        f.recacheIndex = t;
-                    }
-                }
-                case 'l', 'h' -> f.locked = true;
-                case 'O' -> {
-                    if (len(t) > MAX_OPAQUE && f.badOpaque < 0) {
-                        f.badOpaque = t;
-                    }
-                }
-                case 'P', 'L', 'k', 's', 't', 'c', 'f' -> { }
-                case 'v' -> f.value = true;
-                case 'u' -> f.noUpdate = true;
-                case 'q' -> f.quiet = true;
-                case 'x' -> f.removeValue = true;
-                case 'F' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
-                        // Truncated to 32 bits, as memcached stores it.
-                        f.clientFlags = num[0] & 0xFFFF_FFFFL;
-                    } else {
-                        hasError = true;
-                    }
-                }
-                case 'C' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
-                        f.hasCas = true;
-                        f.cas = num[0];
-                    } else {
-                        errstr = BAD_TOKEN;
-                        hasError = true;
-                    }
-                }
-                case 'E' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
-                        f.newCas = num[0];
-                    } else {
-                        errstr = BAD_TOKEN;
-                        hasError = true;
-                    }
-                }
-                case 'M' -> {
-                    if (len(t) != 2) {
-                        errstr = "CLIENT_ERROR incorrect length for M token";
-                        hasError = true;
-                    } else {
-                        f.mode = line[vs];
-                    }
-                }
-                case 'J' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
-                        f.initial = num[0];
-                    } else {
-                        errstr = "CLIENT_ERROR invalid numeric initial value";
-                        hasError = true;
-                    }
-                }
-                case 'D' -> {
-                    if (Numbers.parseUnsigned(line, vs, ve, num)) {
-                        f.delta = num[0];
-                    } else {
-                        errstr = "CLIENT_ERROR invalid numeric delta value";
-                        hasError = true;
-                    }
-                }
-                case 'I' -> f.invalidate = true;
-                default -> {
-                    f.error = INVALID_FLAG;
-                    return f;
-                }
-            }
-        }
-        if (hasError) {
-            f.error = errstr;
-        }
-        return f;
-    }
-
-    /** Whether token {@code t} is reached before memcached stops at an over-long opaque. */
-    private static boolean reached(Flags f, int t) {
-        return t >= 0 && (f.badOpaque < 0 || t < f.badOpaque);
     }
 
     // ---------------------------------------------------------------- formatting
@@ -362,14 +209,14 @@ public final class MetaCommands {
             error(MG_FLAGS_TOO_LONG);
             return;
         }
-        Flags f = preparse(2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
         if (f.error != null) {
             error(f.error);
             return;
         }
         boolean failed = f.badOpaque >= 0;
-        boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
-        boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
+        boolean ttlApplies = f.newTtl && f.reached(f.ttlIndex);
+        boolean vivifyTtlApplies = f.vivify && f.reached(f.vivifyIndex);
         // A created item takes whichever of N and T memcached reaches last.
         long createdExptime = 0;
         if (ttlApplies && (!vivifyTtlApplies || f.ttlIndex > f.vivifyIndex)) {
@@ -482,7 +329,7 @@ public final class MetaCommands {
             return null;
         }
         long length = vlen[0];
-        Flags f = preparse(3);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 3);
         if (f.error != null) {
             error(f.error);
             return PendingSet.swallow(length + 2);
@@ -594,7 +441,7 @@ public final class MetaCommands {
             error(FLAGS_TOO_LONG);
             return;
         }
-        Flags f = preparse(2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
         if (f.error != null) {
             error(INVALID_OR_DUPLICATE);
             return;
@@ -644,7 +491,7 @@ public final class MetaCommands {
             error(FLAGS_TOO_LONG);
             return;
         }
-        Flags f = preparse(2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
         if (f.error != null) {
             error(INVALID_OR_DUPLICATE);
             return;
@@ -659,8 +506,8 @@ public final class MetaCommands {
             }
         }
         boolean failed = f.badOpaque >= 0;
-        boolean ttlApplies = f.newTtl && reached(f, f.ttlIndex);
-        boolean vivifyTtlApplies = f.vivify && reached(f, f.vivifyIndex);
+        boolean ttlApplies = f.newTtl && f.reached(f.ttlIndex);
+        boolean vivifyTtlApplies = f.vivify && f.reached(f.vivifyIndex);
         long createdExptime = 0;
         if (ttlApplies && (!vivifyTtlApplies || f.ttlIndex > f.vivifyIndex)) {
             createdExptime = f.exptime;

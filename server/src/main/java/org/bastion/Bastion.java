@@ -1,10 +1,9 @@
 package org.bastion;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import org.bastion.config.Protocol;
+import java.util.function.Consumer;
 import org.bastion.config.Settings;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
@@ -126,10 +125,17 @@ public final class Bastion implements AutoCloseable {
     }
 
     /**
-     * Configures and starts {@link Bastion} servers. Each setter validates at once and fails with the message the CLI
-     * gives for its flag; combinations (such as {@code -I} over half of {@code -m}, or a listen address beyond
-     * loopback without an allow rule) are checked by {@link #start()}. A builder can start any number of independent
-     * servers.
+     * Configures and starts {@link Bastion} servers. The settings are {@link Settings.Builder}'s, the same setters the
+     * CLI's flags go through, so each fails at once with the message the CLI gives for its flag; combinations (such as
+     * {@code -I} over half of {@code -m}, or a listen address beyond loopback without an allow rule) are checked by
+     * {@link #start()}. Embedded servers start from port 0 (an ephemeral port) and {@value Bastion#DEFAULT_THREADS}
+     * worker thread. A builder can start any number of independent servers.
+     *
+     * <pre>{@code
+     * try (Bastion cache = Bastion.builder().settings(s -> s.memoryLimitMegabytes(16).flushAllDisabled(true)).start()) {
+     *     ... cache.port() ...
+     * }
+     * }</pre>
      */
     public static final class Builder {
         private Settings.Builder settings = Settings.builder().port(0).threads(DEFAULT_THREADS);
@@ -139,138 +145,15 @@ public final class Bastion implements AutoCloseable {
         private Builder() {
         }
 
+        /** Changes the settings: {@code configure} is handed the builder holding everything set so far. */
+        public Builder settings(Consumer<Settings.Builder> configure) {
+            Objects.requireNonNull(configure, "configure").accept(settings);
+            return this;
+        }
+
         /** Replaces everything set so far with settings validated elsewhere, such as by the CLI's flag parser. */
         public Builder settings(Settings validated) {
             settings = Objects.requireNonNull(validated, "settings").toBuilder();
-            return this;
-        }
-
-        /** {@code -p}: the TCP port; 0 (the embedded default) asks for an ephemeral one, see {@link Bastion#port()}. */
-        public Builder port(int port) {
-            settings.port(port);
-            return this;
-        }
-
-        /**
-         * {@code -l}: the address(es) to listen on, comma-separated (default 127.0.0.1). Any address beyond loopback
-         * also needs {@link #allow(String)}.
-         */
-        public Builder listen(String addresses) {
-            settings.listen(Objects.requireNonNull(addresses, "addresses"));
-            return this;
-        }
-
-        /** {@code -m}: memory for items in megabytes, keys and per-item overhead included (default 64). */
-        public Builder memoryLimitMegabytes(long megabytes) {
-            settings.memoryLimit(Long.toString(megabytes));
-            return this;
-        }
-
-        /** {@code -m} as the CLI spells it: megabytes, or a size with a {@code k}, {@code m} or {@code g} suffix. */
-        public Builder memoryLimit(String size) {
-            settings.memoryLimit(Objects.requireNonNull(size, "size"));
-            return this;
-        }
-
-        /** {@code -I}: the largest value accepted, in bytes, 1k..1g and at most half the memory limit (default 1m). */
-        public Builder maxItemSize(int bytes) {
-            settings.maxItemSize(Integer.toString(bytes));
-            return this;
-        }
-
-        /** {@code -I} as the CLI spells it: bytes, or a size with a {@code k}, {@code m} or {@code g} suffix. */
-        public Builder maxItemSize(String size) {
-            settings.maxItemSize(Objects.requireNonNull(size, "size"));
-            return this;
-        }
-
-        /** {@code -M}: answer an error when memory is full instead of evicting items (default off). */
-        public Builder evictionsDisabled(boolean disabled) {
-            settings.evictionsDisabled(disabled);
-            return this;
-        }
-
-        /** {@code -c}: simultaneous connections; the next one is told {@code ERROR Too many open connections}. */
-        public Builder maxConnections(int connections) {
-            settings.maxConnections(connections);
-            return this;
-        }
-
-        /** {@code --max-conns-per-ip}: connections one source address may hold; 0 (default) means only {@code -c}. */
-        public Builder maxConnectionsPerSource(int connections) {
-            settings.maxConnectionsPerSource(connections);
-            return this;
-        }
-
-        /** {@code -t}: worker event loops (default {@value Bastion#DEFAULT_THREADS} when embedded). */
-        public Builder threads(int threads) {
-            settings.threads(threads);
-            return this;
-        }
-
-        /**
-         * {@code --allow}: networks allowed to connect, as CIDRs, comma-separated; adds to earlier calls. Without any,
-         * only loopback sources may connect.
-         */
-        public Builder allow(String cidrs) {
-            settings.allow(Objects.requireNonNull(cidrs, "cidrs"));
-            return this;
-        }
-
-        /**
-         * {@code --allow-file}: a file of allowed networks, one CIDR per line ({@code #} comments), read at start and
-         * re-read by {@link Bastion#reloadAllowFile()}.
-         */
-        public Builder allowFile(Path file) {
-            settings.allowFile(Objects.requireNonNull(file, "file"));
-            return this;
-        }
-
-        /** {@code --read-only-from}: networks whose clients may read but not write, flush or shut down. */
-        public Builder readOnlyFrom(String cidrs) {
-            settings.readOnlyFrom(Objects.requireNonNull(cidrs, "cidrs"));
-            return this;
-        }
-
-        /** {@code -B}: which protocol connections may speak (default {@link Protocol#AUTO}, decided per connection). */
-        public Builder protocol(Protocol protocol) {
-            settings.protocol(protocol);
-            return this;
-        }
-
-        /** {@code -B} as the CLI spells it: {@code auto}, {@code ascii} or {@code binary}. */
-        public Builder protocol(String protocol) {
-            settings.protocol(Objects.requireNonNull(protocol, "protocol"));
-            return this;
-        }
-
-        /** {@code -o idle_timeout}: close connections idle this many seconds; 0 (default) never. */
-        public Builder idleTimeoutSeconds(int seconds) {
-            settings.idleTimeoutSeconds(seconds);
-            return this;
-        }
-
-        /** {@code --request-timeout}: close a connection stuck mid-command this many seconds (default 30; 0 off). */
-        public Builder requestTimeoutSeconds(int seconds) {
-            settings.requestTimeoutSeconds(seconds);
-            return this;
-        }
-
-        /** {@code -F}: refuse the {@code flush_all} command (default: allowed). {@link Bastion#flushAll()} still works. */
-        public Builder flushAllDisabled(boolean disabled) {
-            settings.flushAllDisabled(disabled);
-            return this;
-        }
-
-        /** {@code -A}: allow the {@code shutdown} command, which stops this server (default: refused). */
-        public Builder shutdownEnabled(boolean enabled) {
-            settings.shutdownEnabled(enabled);
-            return this;
-        }
-
-        /** {@code -X}: refuse key-dumping commands (default: allowed). */
-        public Builder dumpingDisabled(boolean disabled) {
-            settings.dumpingDisabled(disabled);
             return this;
         }
 
@@ -280,21 +163,6 @@ public final class Bastion implements AutoCloseable {
          */
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
-
-        /** {@code -v}: verbosity, 0 (default) to 2. */
-        public Builder verbosity(int level) {
-            settings.verbosity(level);
-            return this;
-        }
-
-        /**
-         * {@code -U}: accepted for parity with the CLI; only 0 (the default, no UDP) is valid, any other port fails
-         * at {@link #start()} naming the amplification risk.
-         */
-        public Builder udpPort(int port) {
-            settings.udpPort(port);
             return this;
         }
 

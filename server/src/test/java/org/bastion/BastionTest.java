@@ -41,10 +41,7 @@ class BastionTest {
 
     @Test
     void builderSettersReachTheRunningServer() {
-        try (Bastion server = Bastion.builder().memoryLimitMegabytes(16).maxItemSize("512k").maxConnections(7)
-                .maxConnectionsPerSource(3).threads(2).allow("10.0.0.0/8").readOnlyFrom("192.168.0.0/16")
-                .protocol("ascii").idleTimeoutSeconds(60).requestTimeoutSeconds(5).flushAllDisabled(true)
-                .shutdownEnabled(true).dumpingDisabled(true).evictionsDisabled(true).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.memoryLimitMegabytes(16).maxItemSize("512k").maxConnections(7).maxConnectionsPerSource(3).threads(2).allow("10.0.0.0/8").readOnlyFrom("192.168.0.0/16").protocol("ascii").idleTimeoutSeconds(60).requestTimeoutSeconds(5).flushAllDisabled(true).shutdownEnabled(true).dumpingDisabled(true).evictionsDisabled(true)).start()) {
             Settings s = server.settings();
             assertEquals(16L << 20, s.memoryLimitBytes());
             assertEquals(512 * 1024, s.maxItemSize());
@@ -94,7 +91,7 @@ class BastionTest {
     @ParameterizedTest(name = "nativeTransport={0}")
     @ValueSource(booleans = {false, true})
     void closeReleasesThePortAndEveryThread(boolean nativeTransport) throws IOException {
-        Bastion server = Bastion.builder().threads(2).nativeTransport(nativeTransport).start();
+        Bastion server = Bastion.builder().settings(s -> s.threads(2)).nativeTransport(nativeTransport).start();
         int port = server.port();
         String prefix = server.threadNamePrefix();
         // Two connections, one left open across close(): both worker loops and the accept loop have started.
@@ -117,7 +114,7 @@ class BastionTest {
         Bastion first = Bastion.builder().start();
         int port = first.port();
         first.close();
-        try (Bastion second = Bastion.builder().port(port).start()) {
+        try (Bastion second = Bastion.builder().settings(s -> s.port(port)).start()) {
             assertEquals(port, second.port());
         }
     }
@@ -127,7 +124,7 @@ class BastionTest {
         Set<String> before = Leaks.threadNames();
         try (Bastion holder = Bastion.builder().start()) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> Bastion.builder().port(holder.port()).start());
+                    () -> Bastion.builder().settings(s -> s.port(holder.port())).start());
             assertTrue(e.getMessage().startsWith("-l/--listen: cannot listen on 127.0.0.1 port " + holder.port()),
                     e.getMessage());
             List<String> left = Leaks.newThreads("bastion-", before);
@@ -139,7 +136,7 @@ class BastionTest {
     @Test
     void shutdownCommandStopsOnlyThatServer() throws IOException {
         try (Bastion other = Bastion.builder().start()) {
-            Bastion server = Bastion.builder().shutdownEnabled(true).start();
+            Bastion server = Bastion.builder().settings(s -> s.shutdownEnabled(true)).start();
             TextClient.call(server.port(), "shutdown\r\n", "");
             server.awaitTermination();
             assertEquals(List.of(), Leaks.threadsLeft(server.threadNamePrefix()));

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.bastion.config.Flags;
+import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -45,19 +46,17 @@ class BastionValidationTest {
                 both("--max-conns-per-ip -1", b -> b.maxConnectionsPerSource(-1)));
     }
 
-    private static Arguments both(String cliArgs, Consumer<Bastion.Builder> setter) {
+    private static Arguments both(String cliArgs, Consumer<Settings.Builder> setter) {
         return Arguments.of(cliArgs, setter);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalid")
-    void builderMessageEqualsTheCliMessage(String cliArgs, Consumer<Bastion.Builder> setter) {
+    void builderMessageEqualsTheCliMessage(String cliArgs, Consumer<Settings.Builder> setter) {
         SettingsException cli = assertThrows(SettingsException.class, () -> Flags.parse(cliArgs.split(" ")));
         Set<String> before = Leaks.threadNames();
         SettingsException embedded = assertThrows(SettingsException.class, () -> {
-            Bastion.Builder b = Bastion.builder();
-            setter.accept(b);
-            b.start().close();
+            Bastion.builder().settings(setter).start().close();
         });
         assertEquals(cli.getMessage(), embedded.getMessage());
         assertEquals(cli.flag(), embedded.flag());
@@ -68,17 +67,17 @@ class BastionValidationTest {
     @Test
     void listeningBeyondLoopbackNeedsAnAllowRuleAsOnTheCli() {
         SettingsException e = assertThrows(SettingsException.class,
-                () -> Bastion.builder().listen("0.0.0.0").build());
+                () -> Bastion.builder().settings(s -> s.listen("0.0.0.0")).build());
         assertTrue(e.getMessage().contains("needs --allow"), e.getMessage());
         // With an allow rule the same combination is valid (not started: tests only use loopback).
-        assertEquals(List.of("0.0.0.0"), Bastion.builder().listen("0.0.0.0").allow("10.0.0.0/8").build().listen());
+        assertEquals(List.of("0.0.0.0"), Bastion.builder().settings(s -> s.listen("0.0.0.0").allow("10.0.0.0/8")).build().listen());
     }
 
     @Test
     void validValuesMeanWhatTheCliFlagsMean() {
         assertEquals(Flags.parse("-m", "16", "-I", "512k", "-t", "1", "-p", "0").settings().describe(),
-                Bastion.builder().memoryLimitMegabytes(16).maxItemSize(512 * 1024).build().describe());
+                Bastion.builder().settings(s -> s.memoryLimitMegabytes(16).maxItemSize(512 * 1024)).build().describe());
         assertEquals(Flags.parse("-m", "1g", "-I", "2m", "-t", "1", "-p", "0").settings().describe(),
-                Bastion.builder().memoryLimit("1g").maxItemSize("2m").build().describe());
+                Bastion.builder().settings(s -> s.memoryLimit("1g").maxItemSize("2m")).build().describe());
     }
 }

@@ -20,7 +20,7 @@ class BinaryAdminClientsTest {
 
     @Test
     void spymemcachedVersionStatsAndFlush() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0)).start()) {
             MemcachedClient c = new MemcachedClient(new BinaryConnectionFactory(), List.of(server.address()));
             try {
                 assertEquals("1.6.18", c.getVersions().values().iterator().next());

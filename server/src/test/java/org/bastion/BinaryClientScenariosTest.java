@@ -31,7 +31,7 @@ class BinaryClientScenariosTest {
 
     @BeforeAll
     static void start() {
-        server = Bastion.builder().port(0).start();
+        server = Bastion.builder().settings(s -> s.port(0)).start();
     }
 
     @AfterAll

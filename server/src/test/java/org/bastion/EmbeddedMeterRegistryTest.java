@@ -15,7 +15,7 @@ class EmbeddedMeterRegistryTest {
     @Test
     void metersAppearInTheApplicationsRegistry() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (Bastion server = Bastion.builder().threads(1).meterRegistry(registry).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.threads(1)).meterRegistry(registry).start()) {
             try (Socket s = new Socket("127.0.0.1", server.port())) {
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();

@@ -15,7 +15,7 @@ public final class LeakProbe {
     public static void main(String[] args) throws Exception {
         Set<String> before = Leaks.threadNames();
         for (boolean nativeTransport : new boolean[] {false, true}) {
-            try (Bastion a = Bastion.builder().nativeTransport(nativeTransport).threads(2).start();
+            try (Bastion a = Bastion.builder().settings(s -> s.threads(2)).nativeTransport(nativeTransport).start();
                     Bastion b = Bastion.builder().nativeTransport(nativeTransport).start()) {
                 for (Bastion server : new Bastion[] {a, b}) {
                     TextClient.set(server.port(), "k", "v".repeat(10_000));
@@ -25,8 +25,8 @@ public final class LeakProbe {
                 }
             }
         }
-        Bastion.builder().shutdownEnabled(true).start().close();
-        Bastion stopped = Bastion.builder().shutdownEnabled(true).start();
+        Bastion.builder().settings(s -> s.shutdownEnabled(true)).start().close();
+        Bastion stopped = Bastion.builder().settings(s -> s.shutdownEnabled(true)).start();
         TextClient.call(stopped.port(), "shutdown\r\n", "");
         stopped.awaitTermination();
         Set<String> left = new TreeSet<>(Leaks.threadNames());

@@ -30,7 +30,7 @@ class MetaWithBinaryAndTextTest {
 
     @BeforeEach
     void start() {
-        server = Bastion.builder().port(0).threads(2).start();
+        server = Bastion.builder().settings(s -> s.port(0).threads(2)).start();
     }
 
     @AfterEach

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Text and binary clients on one server at the same time see one store: one CAS sequence, one counter, one delete. */
 class MixedProtocolsTest {
     @RegisterExtension
-    final BastionExtension memcached = new BastionExtension(Bastion.builder().threads(2));
+    final BastionExtension memcached = new BastionExtension(Bastion.builder().settings(s -> s.threads(2)));
 
     private Client text() {
         return new ClientAdapters.Spy(memcached.server().address(), false);

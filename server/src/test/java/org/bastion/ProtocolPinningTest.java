@@ -16,7 +16,7 @@ class ProtocolPinningTest {
 
     @Test
     void binaryPinnedServesBinaryClientsAndDropsText() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).protocol(Protocol.BINARY).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0).protocol(Protocol.BINARY)).start()) {
             try (Client c = new ClientAdapters.Spy(server.address(), true)) {
                 assertTrue(c.set("k", "v", 0));
                 assertEquals("v", c.get("k"));
@@ -38,7 +38,7 @@ class ProtocolPinningTest {
 
     @Test
     void asciiPinnedReadsBinaryBytesAsText() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).protocol(Protocol.ASCII).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0).protocol(Protocol.ASCII)).start()) {
             try (Client c = new ClientAdapters.Spy(server.address(), false)) {
                 assertTrue(c.set("k", "v", 0));
                 assertEquals("v", c.get("k"));
@@ -57,7 +57,7 @@ class ProtocolPinningTest {
 
     @Test
     void autoDetectsPerConnection() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).start();
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0)).start();
                 Client binary = new ClientAdapters.Spy(server.address(), true);
                 Client text = new ClientAdapters.Spy(server.address(), false)) {
             assertTrue(binary.set("k", "v", 0));

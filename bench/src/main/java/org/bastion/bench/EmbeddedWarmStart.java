@@ -21,7 +21,7 @@ public final class EmbeddedWarmStart {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Bastion.DEFAULT_THREADS;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int measured = args.length > 2 ? Integer.parseInt(args[2]) : 500;
-        Bastion.Builder builder = Bastion.builder().threads(threads);
+        Bastion.Builder builder = Bastion.builder().settings(s -> s.threads(threads));
         for (int i = 0; i < warmup; i++) {
             builder.start().close();
         }

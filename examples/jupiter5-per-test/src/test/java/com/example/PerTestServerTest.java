@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The extension on JUnit Jupiter 5: a configured server per test, injected as a parameter. */
 class PerTestServerTest {
     @RegisterExtension
-    final BastionExtension memcached = new BastionExtension(Bastion.builder().memoryLimitMegabytes(8));
+    final BastionExtension memcached = new BastionExtension(Bastion.builder().settings(s -> s.memoryLimitMegabytes(8)));
 
     private MemcachedClient client;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * @RegisterExtension
  * static final BastionExtension memcached =
- *         new BastionExtension(Bastion.builder().memoryLimitMegabytes(16).flushAllDisabled(true));
+ *         new BastionExtension(Bastion.builder().settings(s -> s.memoryLimitMegabytes(16).flushAllDisabled(true)));
  *
  * @ExtendWith(BastionExtension.class)                                 // one server for the class, as a parameter
  * class CacheTest { @Test void stores(Bastion server) { ... } }

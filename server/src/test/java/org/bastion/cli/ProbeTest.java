@@ -35,7 +35,7 @@ class ProbeTest {
 
     @Test
     void bastionWithDefaultsDisclosesStatsAndAllowsFlushButHasNoUdp() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0)).start()) {
             Probe.Result result = Probe.run(Probe.parseTarget("127.0.0.1:" + server.port()));
             assertNull(result.closedEarly());
             assertEquals("1.6.18", result.version());
@@ -51,8 +51,7 @@ class ProbeTest {
 
     @Test
     void bastionHardenedLeavesOnlyDisclosureAndAuth() throws Exception {
-        try (Bastion server = Bastion.builder().port(0).flushAllDisabled(true).dumpingDisabled(true)
-                .maxConnections(50).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0).flushAllDisabled(true).dumpingDisabled(true).maxConnections(50)).start()) {
             assertEquals(1, probe("127.0.0.1:" + server.port()));
         }
         String report = out();

@@ -37,7 +37,7 @@ abstract class ClientScenario {
 
     /** The server under test; subclasses may pin settings (for example the protocol). */
     Bastion startServer() {
-        return Bastion.builder().port(0).start();
+        return Bastion.builder().settings(s -> s.port(0)).start();
     }
 
     @BeforeAll

@@ -166,7 +166,7 @@ class BastionExtensionTest {
 
     static class InvalidSettingsFixture {
         @RegisterExtension
-        static final BastionExtension memcached = new BastionExtension(Bastion.builder().udpPort(11211));
+        static final BastionExtension memcached = new BastionExtension(Bastion.builder().settings(s -> s.udpPort(11211)));
 
         @Test
         void neverRuns() {
@@ -274,7 +274,7 @@ class BastionExtensionTest {
     static class TwoServersFixture {
         @RegisterExtension
         static final BastionExtension small = new BastionExtension(
-                Bastion.builder().memoryLimitMegabytes(8).maxItemSize("2k").flushAllDisabled(true));
+                Bastion.builder().settings(s -> s.memoryLimitMegabytes(8).maxItemSize("2k").flushAllDisabled(true)));
 
         @RegisterExtension
         static final BastionExtension plain = new BastionExtension();

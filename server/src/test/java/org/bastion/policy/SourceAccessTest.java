@@ -142,7 +142,7 @@ class SourceAccessTest {
     void embeddedApiTakesAnAllowFileAndReloadsIt() throws Exception {
         Path file = dir.resolve("allow.txt");
         Files.writeString(file, "127.0.0.1\n");
-        try (org.bastion.Bastion server = org.bastion.Bastion.builder().allowFile(file).start()) {
+        try (org.bastion.Bastion server = org.bastion.Bastion.builder().settings(s -> s.allowFile(file)).start()) {
             assertDenied(server.port());
             Files.writeString(file, "127.0.0.1\n127.0.0.2\n");
             assertTrue(server.reloadAllowFile());

@@ -41,7 +41,7 @@ class DifferentialTest {
     @BeforeAll
     static void start() throws Exception {
         memcached = MemcachedProcess.start();
-        bastion = Bastion.builder().port(0).start();
+        bastion = Bastion.builder().settings(s -> s.port(0)).start();
     }
 
     @AfterAll

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class MemccapableTest {
     @Test
     void allTwentySevenAsciiTestsPass() throws IOException, InterruptedException {
-        try (Bastion server = Bastion.builder().port(0).start()) {
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0)).start()) {
             Process p = new ProcessBuilder("memccapable", "-a", "-h", "127.0.0.1", "-p", Integer.toString(server.port()))
                     .redirectErrorStream(true).start();
             String output;

@@ -251,6 +251,10 @@ public final class Settings {
         }
 
         public Builder memoryLimitMegabytes(long megabytes) {
+            if (megabytes < 0) {
+                // As the CLI's size parser words a negative "-m".
+                throw new SettingsException("-m/--memory-limit", "'" + megabytes + "' is out of range");
+            }
             if (megabytes < 1 || megabytes > 1024L * 1024) {
                 throw new SettingsException("-m/--memory-limit", megabytes + " MB is outside 1..1048576");
             }
@@ -282,7 +286,8 @@ public final class Settings {
 
         public Builder maxItemSize(int bytes) {
             if (bytes < MIN_ITEM_SIZE || bytes > MAX_ITEM_SIZE) {
-                throw new SettingsException("-I/--max-item-size", bytes + " bytes is outside 1k..1g");
+                // Worded as the CLI words "-I <bytes>", so embedded and command-line users read the same message.
+                throw new SettingsException("-I/--max-item-size", "'" + bytes + "' is outside 1k..1g");
             }
             this.maxItemSize = bytes;
             return this;

@@ -56,10 +56,6 @@ public final class CommandExecutor implements Executor {
 
     @Override
     public Outcome execute(Session session, Command command) {
-        // The get path first, and without the policy call when it cannot refuse: a plain get is a read.
-        if (command instanceof Command.Get get && !get.touches()) {
-            return get(get);
-        }
         Decision decision = policy.decide(session, command.access());
         if (decision != Decision.ALLOW) {
             countRefusal(command, decision);
@@ -67,7 +63,7 @@ public final class CommandExecutor implements Executor {
         }
         // Java 17 has no pattern switch: one instanceof per member of the sealed family, the last one a failure.
         if (command instanceof Command.Get get) {
-            return getAndTouch(get);
+            return get.touches() ? getAndTouch(get) : get(get);
         } else if (command instanceof Command.MetaGet read) {
             return metaRead(read);
         } else if (command instanceof Command.Write write) {

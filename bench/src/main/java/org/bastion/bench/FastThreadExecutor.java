@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * JMH's worker threads as Netty's {@code FastThreadLocalThread}s, the kind of thread the server's event loops are:
  * Netty 4.2 recycles buffers and write entries only on such threads, so on plain threads a benchmark would count
  * allocations the server never makes. Selected with {@code -Djmh.executor=CUSTOM
- * -Djmh.executor.class=org.bastion.server.FastThreadExecutor}.
+ * -Djmh.executor.class=org.bastion.bench.FastThreadExecutor}.
  */
 public final class FastThreadExecutor extends ThreadPoolExecutor {
     public FastThreadExecutor(int maxThreads, String prefix) {

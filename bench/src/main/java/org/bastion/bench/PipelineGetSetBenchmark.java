@@ -40,7 +40,7 @@ import org.bastion.store.Store;
 // The Netty defaults the CLI sets (org.bastion.cli.Main#serverNettyDefaults), and event-loop-like threads on which
 // Netty recycles buffers and write entries, so the figures are the server's.
 @Fork(value = 1, jvmArgsAppend = {"-Dio.netty.allocator.type=pooled", "-Dio.netty.leakDetection.level=disabled",
-        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=org.bastion.server.FastThreadExecutor"})
+        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=org.bastion.bench.FastThreadExecutor"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class PipelineGetSetBenchmark {

@@ -15,7 +15,7 @@ import org.bastion.store.Key;
  *
  * <pre>
  * mvn -B -q package -DskipTests
- * java -Xmx2g -XX:+UseParallelGC -cp bench/target/benchmarks.jar org.bastion.server.StoreFootprint [items] [value bytes]
+ * java -Xmx2g -XX:+UseParallelGC -cp bench/target/benchmarks.jar org.bastion.bench.StoreFootprint [items] [value bytes]
  * </pre>
  */
 public final class StoreFootprint {

@@ -20,8 +20,29 @@ public final class Main {
 
     public static void main(String[] args) {
         serverNettyDefaults();
+        String heap = HeapLauncher.ensure(args, System.err);
+        if (heap != null) {
+            System.err.println("bastion: " + heap);
+            System.exit(EXIT_CONFIG);
+        }
+        Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
         int status = run(args, System.out, System.err, Posix::system);
         System.exit(status);
+    }
+
+    /**
+     * A thread died of an error nobody caught: an OutOfMemoryError (or any other VirtualMachineError) leaves the
+     * server unable to answer, so the process halts for its supervisor to restart it rather than linger.
+     */
+    private static void uncaught(Thread thread, Throwable error) {
+        if (error instanceof VirtualMachineError) {
+            try {
+                System.err.println("bastion: fatal: " + error + " in thread " + thread.getName() + "; exiting");
+            } finally {
+                Runtime.getRuntime().halt(70);
+            }
+        }
+        System.err.println("bastion: thread " + thread.getName() + " died: " + error);
     }
 
     /** As {@link #run(String[], PrintStream, PrintStream, Supplier)} with this process's real identity. */
@@ -66,7 +87,7 @@ public final class Main {
         }
         String heap = heapWarning(settings);
         if (heap != null) {
-            warnings.add(heap);
+            warnings.add(heap); // only where main's HeapLauncher did not run: tests calling run() in-process
         }
         if (settings.daemon() && reporter == null) {
             return launchDaemon(args, settings, warnings, out, err);

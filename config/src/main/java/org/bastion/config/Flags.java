@@ -79,6 +79,11 @@ public final class Flags {
     @Option(names = {"-P", "--pidfile"}, paramLabel = "<file>", description = "write the pid to this file")
     Path pidFile;
 
+    @Option(names = {"--logfile", "logfile"}, paramLabel = "<file>",
+            description = "write output and log here, reopened on SIGHUP or SIGUSR1 (the 'logfile' line of Debian's"
+                    + " /etc/memcached.conf)")
+    Path logFile;
+
     @Option(names = "--allow", paramLabel = "<cidr,...>",
             description = "networks allowed to connect (repeatable); required to listen beyond loopback")
     List<String> allow = new ArrayList<>();
@@ -181,6 +186,7 @@ public final class Flags {
         b.dumpingDisabled(disableDumping);
         b.daemon(daemon);
         b.pidFile(pidFile);
+        b.logFile(logFile);
         for (String rule : allow) {
             b.allow(rule);
         }

@@ -43,6 +43,7 @@ public final class Settings {
     private final boolean dumpingDisabled;
     private final Path pidFile;
     private final Path logFile;
+    private final boolean enableCoredumps;
     private final boolean daemon;
     private final String metricsListen;
     private final List<String> warnings;
@@ -69,6 +70,7 @@ public final class Settings {
         this.dumpingDisabled = b.dumpingDisabled;
         this.pidFile = b.pidFile;
         this.logFile = b.logFile;
+        this.enableCoredumps = b.enableCoredumps;
         this.daemon = b.daemon;
         this.metricsListen = b.metricsListen;
         this.warnings = List.copyOf(warnings);
@@ -107,6 +109,7 @@ public final class Settings {
         b.dumpingDisabled = dumpingDisabled;
         b.pidFile = pidFile;
         b.logFile = logFile;
+        b.enableCoredumps = enableCoredumps;
         b.daemon = daemon;
         b.metricsListen = metricsListen;
         return b;
@@ -149,6 +152,8 @@ public final class Settings {
     public Path pidFile() { return pidFile; }
     /** Where the CLI writes its output and log ({@code logfile <path>} as in Debian's memcached.conf), or null. */
     public Path logFile() { return logFile; }
+    /** {@code -r}: raise the core file size limit to its hard maximum before serving. */
+    public boolean enableCoredumps() { return enableCoredumps; }
     public boolean daemon() { return daemon; }
     /** {@code --metrics-listen host:port} for the Prometheus endpoint, or null when off. */
     public String metricsListen() { return metricsListen; }
@@ -228,6 +233,7 @@ public final class Settings {
         private boolean dumpingDisabled;
         private Path pidFile;
         private Path logFile;
+        private boolean enableCoredumps;
         private boolean daemon;
         private String metricsListen;
         private int udpPort;
@@ -396,6 +402,11 @@ public final class Settings {
 
         public Builder pidFile(Path file) {
             this.pidFile = file;
+            return this;
+        }
+
+        public Builder enableCoredumps(boolean enable) {
+            this.enableCoredumps = enable;
             return this;
         }
 

@@ -71,6 +71,11 @@ public final class Main {
             out.print(Flags.usage());
             return 0;
         }
+        if (parsed.license()) {
+            out.println("bastion " + version() + " is licensed under the Apache License, Version 2.0:"
+                    + " https://www.apache.org/licenses/LICENSE-2.0 (the LICENSE file of its source)");
+            return 0;
+        }
         if (parsed.version()) {
             out.println("bastion " + version() + " (memcached-compatible 1.6)");
             return 0;
@@ -136,6 +141,12 @@ public final class Main {
             System.setErr(to);
             out = to;
             err = to;
+        }
+        if (settings.enableCoredumps()) {
+            String failed = CoreLimit.raise();
+            if (failed != null) {
+                warnings.add(failed);
+            }
         }
         Server server;
         try {

@@ -90,8 +90,8 @@ public final class Audit {
             out.add(new Finding(Severity.HIGH, "user", "runs as root (-u root): a flaw in the server would hand"
                     + " an attacker the whole host", "use an unprivileged user, for example -u bastion or -u nobody"));
         } else if (user == null && startedAsRoot) {
-            out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server refuses to start"
-                    + " like this", "add -u/--user with an unprivileged user, for example -u bastion"));
+            out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server runs as nobody, an"
+                    + " account other services share", "add -u/--user with a dedicated user, for example -u bastion"));
         }
         return out;
     }

@@ -31,6 +31,16 @@ public final class Audit {
      * @param settings the validated settings to judge
      * @param startedAsRoot whether the process would start with effective uid 0 (the auditor's own identity)
      */
+    private static final java.net.InetAddress LOOPBACK_V6 = loopbackV6();
+
+    private static java.net.InetAddress loopbackV6() {
+        try {
+            return java.net.InetAddress.getByName("::1");
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static List<Finding> configuration(Settings settings, boolean startedAsRoot) {
         List<Finding> out = new ArrayList<>();
         List<String> exposed = new ArrayList<>();
@@ -85,13 +95,27 @@ public final class Audit {
                         "remove -A (--enable-shutdown); stop the server with SIGTERM instead"));
             }
         }
+        if (!rules.isEmpty() && !beyondLoopback && settings.allowFile() == null) {
+            // Only loopback listeners: the clients are on this host, so a rule list without loopback admits nobody.
+            boolean admitsLoopback = false;
+            for (Cidr rule : rules) {
+                admitsLoopback |= rule.contains(java.net.InetAddress.getLoopbackAddress())
+                        || rule.contains(LOOPBACK_V6);
+            }
+            if (!admitsLoopback) {
+                out.add(new Finding(Severity.HIGH, "allow", "--allow " + join(rules) + " admits no loopback source,"
+                        + " but the server listens only on loopback (" + String.join(",", settings.listen())
+                        + "): every client is refused", "add --allow 127.0.0.1/32, or listen with -l on the interface"
+                        + " those networks reach"));
+            }
+        }
         String user = settings.user();
         if ("root".equals(user)) {
             out.add(new Finding(Severity.HIGH, "user", "runs as root (-u root): a flaw in the server would hand"
                     + " an attacker the whole host", "use an unprivileged user, for example -u bastion or -u nobody"));
         } else if (user == null && startedAsRoot) {
-            out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server refuses to start"
-                    + " like this", "add -u/--user with an unprivileged user, for example -u bastion"));
+            out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server runs as nobody, an"
+                    + " account other services share", "add -u/--user with a dedicated user, for example -u bastion"));
         }
         return out;
     }

@@ -13,7 +13,11 @@ import picocli.CommandLine.Option;
  * file, one or more per line with {@code #} comments, as Debian's {@code /etc/memcached.conf}.
  */
 @Command(name = "bastion", mixinStandardHelpOptions = false, sortOptions = false,
-        description = "A memcached-compatible cache server, hardened by default.")
+        description = "A memcached-compatible cache server, hardened by default.",
+        footer = {"", "@<file> reads flags from a file, one or more per line, # starts a comment (Debian's"
+                + " /etc/memcached.conf works as is).",
+                "bastion audit [flags | @<file>] checks a configuration without starting it; bastion audit --probe"
+                + " <host:port> checks a running server. See bastion audit --help."})
 public final class Flags {
     /** memcached's -o sub-options that tune its slab allocator or threads; they mean nothing here and are ignored. */
     private static final Set<String> IGNORED_EXTENDED = Set.of("modern", "no_modern", "hash_algorithm", "slab_reassign",
@@ -22,7 +26,8 @@ public final class Flags {
             "tail_repair_time", "hot_lru_pct", "warm_lru_pct", "hot_max_factor", "warm_max_factor", "temporary_ttl",
             "lru_crawler_sleep", "lru_crawler_tocrawl", "expirezero_does_not_evict", "watcher_logbuf_size",
             "worker_logbuf_size", "track_sizes", "no_inline_ascii_resp", "slab_chunk_max", "slab_sizes",
-            "hashpower", "no_hashexpand", "bind_timeout", "read_buf_mem_limit", "drop_privileges", "no_drop_privileges");
+            "hashpower", "no_hashexpand", "bind_timeout", "read_buf_mem_limit", "drop_privileges", "no_drop_privileges",
+            "slab_automove_freeratio", "sock_cookie_id");
 
     @Option(names = {"-p", "--port"}, paramLabel = "<num>", description = "TCP port to listen on (default: 11222)")
     Integer port;
@@ -79,6 +84,11 @@ public final class Flags {
     @Option(names = {"-P", "--pidfile"}, paramLabel = "<file>", description = "write the pid to this file")
     Path pidFile;
 
+    @Option(names = {"--logfile", "logfile"}, paramLabel = "<file>",
+            description = "write output and log here, reopened on SIGHUP or SIGUSR1 (the 'logfile' line of Debian's"
+                    + " /etc/memcached.conf)")
+    Path logFile;
+
     @Option(names = "--allow", paramLabel = "<cidr,...>",
             description = "networks allowed to connect (repeatable); required to listen beyond loopback")
     List<String> allow = new ArrayList<>();
@@ -99,6 +109,68 @@ public final class Flags {
     @Option(names = "--metrics-listen", paramLabel = "<host:port>", description = "serve Prometheus metrics here (default: off)")
     String metricsListen;
 
+    // memcached 1.6.18's other flags: each is understood, so none is picocli's "Unknown option".
+
+    @Option(names = {"-r", "--enable-coredumps"}, description = "raise the core file size limit to its maximum")
+    boolean enableCoredumps;
+
+    @Option(names = {"-k", "--lock-memory"}, description = "memcached: lock paged memory; accepted, ignored with a warning")
+    boolean lockMemory;
+
+    @Option(names = {"-W", "--disable-watch"}, description = "memcached: disable watch; Bastion has no watch command")
+    boolean disableWatch;
+
+    @Option(names = {"-R", "--max-reqs-per-event"}, paramLabel = "<num>",
+            description = "memcached: requests per event; accepted, ignored with a warning")
+    Integer maxReqsPerEvent;
+
+    @Option(names = {"-b", "--listen-backlog"}, paramLabel = "<num>",
+            description = "memcached: listen backlog; accepted, Bastion's is 1024 (warning)")
+    Integer listenBacklog;
+
+    @Option(names = {"-C", "--disable-cas"}, description = "memcached: disable CAS; accepted, CAS stays on (warning)")
+    boolean disableCas;
+
+    @Option(names = {"-f", "--slab-growth-factor"}, paramLabel = "<num>",
+            description = "memcached slab tuning; ignored with a warning (no slabs)")
+    String slabGrowthFactor;
+
+    @Option(names = {"-n", "--slab-min-size"}, paramLabel = "<bytes>",
+            description = "memcached slab tuning; ignored with a warning (no slabs)")
+    String slabMinSize;
+
+    @Option(names = {"-L", "--enable-largepages"}, description = "memcached slab tuning; ignored with a warning (use"
+            + " the JVM's -XX:+UseLargePages)")
+    boolean largePages;
+
+    @Option(names = {"-D"}, paramLabel = "<char>", description = "memcached: stats detail prefix delimiter; ignored with"
+            + " a warning (no stats detail yet)")
+    String prefixDelimiter;
+
+    @Option(names = {"-N", "--napi_ids"}, paramLabel = "<num>", description = "memcached: NAPI ids; ignored with a warning")
+    String napiIds;
+
+    @Option(names = {"-s", "--unix-socket"}, paramLabel = "<file>", description = "refused: no Unix socket yet")
+    String unixSocket;
+
+    @Option(names = {"-a", "--unix-mask"}, paramLabel = "<mask>", description = "refused: no Unix socket yet")
+    String unixMask;
+
+    @Option(names = {"-S", "--enable-sasl"}, description = "refused: no SASL; see --allow")
+    boolean sasl;
+
+    @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>", description = "refused: no authentication yet; see --allow")
+    String authFile;
+
+    @Option(names = {"-Z", "--enable-ssl"}, description = "refused: no TLS yet")
+    boolean tls;
+
+    @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>", description = "refused: no restartable cache")
+    String memoryFile;
+
+    @Option(names = {"-i", "--license"}, description = "print the license and exit")
+    boolean license;
+
     @Option(names = {"-V", "--version"}, description = "print version and exit")
     boolean version;
 
@@ -106,7 +178,10 @@ public final class Flags {
     boolean help;
 
     /** What the command line asked for. */
-    public record Parsed(Settings settings, List<String> warnings, boolean help, boolean version) {
+    public record Parsed(Settings settings, List<String> warnings, boolean help, boolean version, boolean license) {
+        public Parsed(Settings settings, List<String> warnings, boolean help, boolean version) {
+            this(settings, warnings, help, version, false);
+        }
     }
 
     /**
@@ -122,8 +197,8 @@ public final class Flags {
         } catch (CommandLine.ParameterException e) {
             throw new SettingsException(flagOf(e), firstLine(e.getMessage()));
         }
-        if (flags.help || flags.version) {
-            return new Parsed(null, List.of(), flags.help, flags.version);
+        if (flags.help || flags.version || flags.license) {
+            return new Parsed(null, List.of(), flags.help, flags.version, flags.license && !flags.help);
         }
         List<String> warnings = new ArrayList<>();
         Settings settings = flags.toSettings(warnings);
@@ -181,6 +256,7 @@ public final class Flags {
         b.dumpingDisabled(disableDumping);
         b.daemon(daemon);
         b.pidFile(pidFile);
+        b.logFile(logFile);
         for (String rule : allow) {
             b.allow(rule);
         }
@@ -195,7 +271,61 @@ public final class Flags {
             b.requestTimeoutSeconds(requestTimeout);
         }
         b.metricsListen(metricsListen);
+        b.enableCoredumps(enableCoredumps);
+        memcachedOnly(warnings);
         return b.build();
+    }
+
+    /** memcached's flags that Bastion refuses (with the reason) or accepts with a one-line warning. */
+    private void memcachedOnly(List<String> warnings) {
+        if (unixSocket != null || unixMask != null) {
+            throw new SettingsException(unixSocket != null ? "-s/--unix-socket" : "-a/--unix-mask",
+                    "Unix domain sockets are not supported yet; local clients connect over TCP to 127.0.0.1, the"
+                    + " default listener");
+        }
+        if (sasl) {
+            throw new SettingsException("-S/--enable-sasl", "SASL is not supported; Bastion decides who may connect"
+                    + " by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
+        }
+        if (authFile != null) {
+            throw new SettingsException("-Y/--auth-file", "authentication is not supported yet; Bastion decides who"
+                    + " may connect by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
+        }
+        if (tls) {
+            throw new SettingsException("-Z/--enable-ssl", "TLS is not supported yet; keep the listener on loopback"
+                    + " or a private network, or put a TLS proxy such as stunnel in front");
+        }
+        if (memoryFile != null) {
+            throw new SettingsException("-e/--memory-file", "a restartable cache is not supported: Bastion keeps items"
+                    + " on the JVM heap and starts empty (docs/operations.md)");
+        }
+        if (lockMemory) {
+            warnings.add("-k/--lock-memory is ignored: the JVM maps memory as the heap grows, and locking it would make"
+                    + " that growth fail once privileges are dropped; run without swap (or systemd MemorySwapMax=0)");
+        }
+        if (maxReqsPerEvent != null) {
+            warnings.add("-R/--max-reqs-per-event is ignored: Bastion answers each read batch in turn, so one client"
+                    + " cannot starve the others on its event loop");
+        }
+        if (listenBacklog != null) {
+            warnings.add("-b/--listen-backlog is ignored: Bastion's listen backlog is 1024");
+        }
+        if (disableCas) {
+            warnings.add("-C/--disable-cas is ignored: CAS values are always kept");
+        }
+        if (slabGrowthFactor != null || slabMinSize != null) {
+            warnings.add((slabGrowthFactor != null ? "-f/--slab-growth-factor" : "-n/--slab-min-size")
+                    + " tunes memcached's slab allocator and is ignored: Bastion has no slabs");
+        }
+        if (largePages) {
+            warnings.add("-L/--enable-largepages is ignored: give the JVM -XX:+UseLargePages instead");
+        }
+        if (prefixDelimiter != null) {
+            warnings.add("-D is ignored: Bastion has no stats detail yet");
+        }
+        if (napiIds != null) {
+            warnings.add("-N/--napi_ids is ignored: Bastion does not group connections by NAPI id");
+        }
     }
 
     private static void applyExtended(Settings.Builder b, String option, List<String> warnings) {
@@ -207,6 +337,11 @@ public final class Flags {
         String value = eq < 0 ? null : option.substring(eq + 1);
         if (key.equals("idle_timeout")) {
             b.idleTimeoutSeconds(parseSeconds("-o idle_timeout", value));
+        } else if (key.startsWith("ext_")) {
+            throw new SettingsException("-o/--extended", key + ": external storage (extstore) is not supported; items"
+                    + " live on the JVM heap");
+        } else if (key.startsWith("ssl_")) {
+            throw new SettingsException("-o/--extended", key + ": TLS is not supported yet");
         } else if (IGNORED_EXTENDED.contains(key)) {
             warnings.add("-o " + key + " tunes memcached's slab allocator or threads and is ignored");
         } else {

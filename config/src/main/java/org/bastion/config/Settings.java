@@ -42,6 +42,8 @@ public final class Settings {
     private final boolean shutdownEnabled;
     private final boolean dumpingDisabled;
     private final Path pidFile;
+    private final Path logFile;
+    private final boolean enableCoredumps;
     private final boolean daemon;
     private final String metricsListen;
     private final List<String> warnings;
@@ -67,6 +69,8 @@ public final class Settings {
         this.shutdownEnabled = b.shutdownEnabled;
         this.dumpingDisabled = b.dumpingDisabled;
         this.pidFile = b.pidFile;
+        this.logFile = b.logFile;
+        this.enableCoredumps = b.enableCoredumps;
         this.daemon = b.daemon;
         this.metricsListen = b.metricsListen;
         this.warnings = List.copyOf(warnings);
@@ -104,6 +108,8 @@ public final class Settings {
         b.shutdownEnabled = shutdownEnabled;
         b.dumpingDisabled = dumpingDisabled;
         b.pidFile = pidFile;
+        b.logFile = logFile;
+        b.enableCoredumps = enableCoredumps;
         b.daemon = daemon;
         b.metricsListen = metricsListen;
         return b;
@@ -144,6 +150,10 @@ public final class Settings {
     /** {@code -X}. */
     public boolean dumpingDisabled() { return dumpingDisabled; }
     public Path pidFile() { return pidFile; }
+    /** Where the CLI writes its output and log ({@code logfile <path>} as in Debian's memcached.conf), or null. */
+    public Path logFile() { return logFile; }
+    /** {@code -r}: raise the core file size limit to its hard maximum before serving. */
+    public boolean enableCoredumps() { return enableCoredumps; }
     public boolean daemon() { return daemon; }
     /** {@code --metrics-listen host:port} for the Prometheus endpoint, or null when off. */
     public String metricsListen() { return metricsListen; }
@@ -175,6 +185,9 @@ public final class Settings {
         line(s, "dumping", dumpingDisabled ? "disabled" : "enabled");
         if (user != null) {
             line(s, "user", user);
+        }
+        if (logFile != null) {
+            line(s, "logfile", logFile);
         }
         if (metricsListen != null) {
             line(s, "metrics_listen", metricsListen);
@@ -219,6 +232,8 @@ public final class Settings {
         private boolean shutdownEnabled;
         private boolean dumpingDisabled;
         private Path pidFile;
+        private Path logFile;
+        private boolean enableCoredumps;
         private boolean daemon;
         private String metricsListen;
         private int udpPort;
@@ -392,6 +407,16 @@ public final class Settings {
 
         public Builder pidFile(Path file) {
             this.pidFile = file;
+            return this;
+        }
+
+        public Builder enableCoredumps(boolean enable) {
+            this.enableCoredumps = enable;
+            return this;
+        }
+
+        public Builder logFile(Path file) {
+            this.logFile = file;
             return this;
         }
 

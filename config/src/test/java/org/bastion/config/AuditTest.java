@@ -144,4 +144,15 @@ class AuditTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /** Issue 11: --allow 10.0.0.0/8 with the loopback listener refuses even 127.0.0.1. */
+    @Test
+    void anAllowListThatShutsOutTheLoopbackListenersClientsIsHigh() {
+        List<Finding> findings = Audit.configuration(Settings.builder().allow("10.0.0.0/8").build(), false);
+        assertTrue(findings.stream().anyMatch(f -> f.severity() == Finding.Severity.HIGH
+                && f.render().contains("admits no loopback source")), findings.toString());
+        List<Finding> fine = Audit.configuration(Settings.builder().allow("10.0.0.0/8").allow("127.0.0.1/32").build(),
+                false);
+        assertTrue(fine.stream().noneMatch(f -> f.render().contains("admits no loopback")), fine.toString());
+    }
 }

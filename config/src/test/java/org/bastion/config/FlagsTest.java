@@ -192,4 +192,76 @@ class FlagsTest {
         Files.writeString(conf, "-m 64\n-p nope\n");
         refused("-p/--port", () -> Flags.parse("@" + conf));
     }
+
+    /**
+     * Every flag memcached 1.6.18 lists in {@code memcached -h} (asked of the real binary when installed) is
+     * understood: implemented, accepted with a warning, or refused with a reason; never picocli's unknown option.
+     */
+    @Test
+    void everyMemcachedFlagIsUnderstood() throws Exception {
+        List<String> flags = new java.util.ArrayList<>(List.of("-p", "-U", "-s", "-a", "-A", "-l", "-d", "-r", "-u",
+                "-m", "-M", "-c", "-k", "-v", "-vv", "-vvv", "-h", "-i", "-V", "-P", "-f", "-n", "-L", "-D", "-t", "-R",
+                "-C", "-b", "-B", "-I", "-S", "-F", "-X", "-W", "-Y", "-e", "-Z", "-o", "-N"));
+        Path memcached = Path.of("/usr/bin/memcached");
+        if (Files.isExecutable(memcached)) {
+            Process p = new ProcessBuilder(memcached.toString(), "-h").redirectErrorStream(true).start();
+            String help = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(-[A-Za-z]+)[, ]").matcher(help);
+            while (m.find()) {
+                if (!flags.contains(m.group(1))) {
+                    flags.add(m.group(1)); // a flag this list forgot: it must be understood too
+                }
+            }
+        }
+        java.util.Map<String, String> values = java.util.Map.of("-p", "11211", "-U", "0", "-s", "/tmp/m.sock", "-a",
+                "700", "-u", "nobody", "-m", "64", "-c", "10", "-P", "/tmp/m.pid", "-f", "1.25", "-n", "48");
+        java.util.Map<String, String> more = java.util.Map.of("-D", ":", "-t", "2", "-R", "20", "-b", "1024", "-B",
+                "ascii", "-I", "1m", "-Y", "/tmp/auth", "-e", "/tmp/mem", "-o", "modern", "-N", "1");
+        for (String flag : flags) {
+            String value = values.getOrDefault(flag, more.get(flag));
+            String[] args = value == null ? new String[] {flag} : new String[] {flag, value};
+            try {
+                Flags.Parsed parsed = Flags.parse(args);
+                if (parsed.settings() != null) {
+                    assertTrue(parsed.settings().describe().contains("port"), flag);
+                }
+            } catch (SettingsException e) {
+                assertFalse(e.getMessage().contains("Unknown") || e.getMessage().contains("Unmatched"),
+                        flag + ": " + e.getMessage());
+                assertTrue(e.getMessage().length() > 40, flag + " is refused with a reason: " + e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void refusedMemcachedFlagsSayWhy() {
+        assertTrue(refused("-s/--unix-socket", () -> Flags.parse("-s", "/tmp/x")).getMessage().contains("127.0.0.1"));
+        assertTrue(refused("-S/--enable-sasl", () -> Flags.parse("-S")).getMessage().contains("--allow"));
+        assertTrue(refused("-Z/--enable-ssl", () -> Flags.parse("-Z")).getMessage().contains("TLS"));
+        assertTrue(refused("-e/--memory-file", () -> Flags.parse("-e", "/tmp/m")).getMessage().contains("restart"));
+        assertTrue(refused("-Y/--auth-file", () -> Flags.parse("-Y", "/tmp/a")).getMessage().contains("--allow"));
+        refused("-o/--extended", () -> Flags.parse("-o", "ext_path=/tmp/x:1g"));
+    }
+
+    @Test
+    void slabFlagsAreAcceptedWithOneWarningEach() {
+        Flags.Parsed parsed = Flags.parse("-f", "1.25", "-n", "48", "-L", "-C", "-R", "20", "-b", "512", "-k");
+        assertEquals(6, parsed.warnings().size(), parsed.warnings().toString());
+        assertTrue(parsed.warnings().stream().allMatch(w -> w.contains("ignored")), parsed.warnings().toString());
+    }
+
+    @Test
+    void debiansStockMemcachedConfParses(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("memcached.conf");
+        Files.writeString(conf, String.join("\n", "# memcached default config file", "-d",
+                "logfile /var/log/memcached.log", "-m 64", "-p 11211", "-u memcache", "-l 127.0.0.1",
+                "-P /var/run/memcached/memcached.pid", ""));
+        Settings s = parse("@" + conf);
+        assertEquals(Path.of("/var/log/memcached.log"), s.logFile());
+        assertTrue(s.daemon());
+        assertEquals("memcache", s.user());
+        assertEquals(Path.of("/var/run/memcached/memcached.pid"), s.pidFile());
+        assertTrue(s.describe().contains("logfile /var/log/memcached.log\n"), s.describe());
+    }
 }

@@ -92,4 +92,12 @@ class ShippedConfigTest {
         // verify exits 0 on unknown keys and bad values but prints them: any line about our file is a defect.
         assertFalse(output.contains("bastion.service"), output);
     }
+
+    /** The heap follows -m in the conf file: a -Xmx in the unit would drift from it (issue 11). */
+    @Test
+    void theUnitDoesNotHardCodeAHeap() throws Exception {
+        String exec = Files.readString(UNIT).lines().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+        assertFalse(exec.contains("-Xmx"), exec);
+        assertFalse(exec.contains("-Xms"), exec);
+    }
 }

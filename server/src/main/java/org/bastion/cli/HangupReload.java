@@ -1,41 +1,71 @@
 package org.bastion.cli;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 import org.bastion.transport.Server;
 
-/** SIGHUP re-reads {@code --allow-file}, as daemons re-read their configuration; open connections are kept. */
+/**
+ * SIGHUP re-reads {@code --allow-file} (open connections are kept) and reopens {@code logfile}; SIGUSR1 reopens
+ * {@code logfile}, as logrotate's postrotate scripts expect of daemons.
+ */
 final class HangupReload {
     private HangupReload() {
     }
 
     /**
-     * Installs the handler when an allow file is configured; otherwise SIGHUP keeps the JVM's default meaning.
+     * Installs the handlers for what is configured; with neither an allow file nor a log file, SIGHUP keeps the JVM's
+     * default meaning.
      *
-     * @return whether SIGHUP now reloads the allow file
+     * @param log the log file, or null
+     * @return the signals now handled
      */
-    static boolean install(Server server, java.io.PrintStream err) {
-        if (server.settings().allowFile() == null) {
-            return false;
+    static List<String> install(Server server, LogFile log, PrintStream err) {
+        List<String> handled = new ArrayList<>();
+        if (server.settings().allowFile() == null && log == null) {
+            return handled;
         }
-        try {
-            // sun.misc.Signal (module jdk.unsupported) is the JDK's only way to handle a signal; it is supported API.
-            SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
+        if (handle("HUP", () -> {
+            if (log != null) {
+                reopen(log, "SIGHUP", err);
+            }
+            if (server.settings().allowFile() != null) {
                 boolean ok = server.reloadAllowFile();
                 err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous rules; could not load ")
                         + server.settings().allowFile());
                 err.flush();
-            });
+            }
+        }, err)) {
+            handled.add("HUP");
+        }
+        if (log != null && handle("USR1", () -> reopen(log, "SIGUSR1", err), err)) {
+            handled.add("USR1");
+        }
+        return handled;
+    }
+
+    private static void reopen(LogFile log, String signal, PrintStream err) {
+        String failure = log.reopen();
+        err.println(Main.timestamp() + " bastion: " + signal + ": " + (failure == null ? "reopened " + log.path()
+                : "kept writing to the old file; could not reopen " + log.path() + ": " + failure));
+        err.flush();
+    }
+
+    private static boolean handle(String name, Runnable action, PrintStream err) {
+        try {
+            // sun.misc.Signal (module jdk.unsupported) is the JDK's only way to handle a signal; it is supported API.
+            SignalHandler previous = Signal.handle(new Signal(name), signal -> action.run());
             if (previous == SignalHandler.SIG_IGN) {
                 // The JVM leaves a signal that was ignored at start (nohup) ignored, and our handler is not called.
-                err.println("bastion: warning: SIGHUP is ignored in this process (started under nohup?); --allow-file"
-                        + " is read only at start: start without nohup to reload it with SIGHUP");
+                err.println("bastion: warning: SIG" + name + " is ignored in this process (started under nohup?);"
+                        + " start without nohup to reload --allow-file or reopen logfile with it");
                 return false;
             }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            err.println("bastion: warning: SIGHUP cannot be handled here (" + e.getMessage()
-                    + "); --allow-file is read only at start");
+            err.println("bastion: warning: SIG" + name + " cannot be handled here (" + e.getMessage() + ")");
             return false;
         }
     }

@@ -1,13 +1,18 @@
 package org.bastion.cli;
 
-import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-/** {@link Posix} through JNA into the C library. glibc applies setuid/setgid/setgroups to every thread. */
+/**
+ * {@link Posix} through JNA into the C library. glibc applies setuid/setgid/setgroups to every thread.
+ *
+ * <p>Success is judged by each call's return value alone. errno is read (JNA keeps it per thread after every call)
+ * only once a call has returned -1: a successful call may leave a stale errno behind (initgroups does, from its NSS
+ * lookups), so errno being non-zero says nothing about success.
+ */
 final class JnaPosix implements Posix {
-    /** The libc functions used, declared to throw so errno is kept. */
+    /** The libc functions used; they return -1 on failure and set errno. */
     interface LibC extends Library {
         int getuid();
 
@@ -19,11 +24,13 @@ final class JnaPosix implements Posix {
 
         Pointer getpwnam(String name);
 
-        int initgroups(String user, int group) throws LastErrorException;
+        int initgroups(String user, int group);
 
-        int setgid(int gid) throws LastErrorException;
+        int setgid(int gid);
 
-        int setuid(int uid) throws LastErrorException;
+        int setuid(int uid);
+
+        String strerror(int errnum);
     }
 
     private final LibC libc;
@@ -82,24 +89,18 @@ final class JnaPosix implements Posix {
 
     @Override
     public boolean canRegainRoot() {
-        try {
-            return libc.setuid(0) == 0;
-        } catch (LastErrorException e) {
-            return false;
-        }
+        return libc.setuid(0) == 0;
     }
 
     private interface Call {
         int run();
     }
 
-    private static void call(String name, Call call) {
-        try {
-            if (call.run() != 0) {
-                throw new IllegalStateException("-u/--user: " + name + " failed");
-            }
-        } catch (LastErrorException e) {
-            throw new IllegalStateException("-u/--user: " + name + " failed: errno " + e.getErrorCode(), e);
+    private void call(String name, Call call) {
+        if (call.run() != 0) {
+            int errno = Native.getLastError();
+            throw new IllegalStateException("-u/--user: " + name + " failed: " + libc.strerror(errno) + " (errno "
+                    + errno + ")");
         }
     }
 }

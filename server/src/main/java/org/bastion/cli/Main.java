@@ -20,8 +20,29 @@ public final class Main {
 
     public static void main(String[] args) {
         serverNettyDefaults();
+        String heap = HeapLauncher.ensure(args, System.err);
+        if (heap != null) {
+            System.err.println("bastion: " + heap);
+            System.exit(EXIT_CONFIG);
+        }
+        Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
         int status = run(args, System.out, System.err, Posix::system);
         System.exit(status);
+    }
+
+    /**
+     * A thread died of an error nobody caught: an OutOfMemoryError (or any other VirtualMachineError) leaves the
+     * server unable to answer, so the process halts for its supervisor to restart it rather than linger.
+     */
+    private static void uncaught(Thread thread, Throwable error) {
+        if (error instanceof VirtualMachineError) {
+            try {
+                System.err.println("bastion: fatal: " + error + " in thread " + thread.getName() + "; exiting");
+            } finally {
+                Runtime.getRuntime().halt(70);
+            }
+        }
+        System.err.println("bastion: thread " + thread.getName() + " died: " + error);
     }
 
     /** As {@link #run(String[], PrintStream, PrintStream, Supplier)} with this process's real identity. */
@@ -50,6 +71,11 @@ public final class Main {
             out.print(Flags.usage());
             return 0;
         }
+        if (parsed.license()) {
+            out.println("bastion " + version() + " is licensed under the Apache License, Version 2.0:"
+                    + " https://www.apache.org/licenses/LICENSE-2.0 (the LICENSE file of its source)");
+            return 0;
+        }
         if (parsed.version()) {
             out.println("bastion " + version() + " (memcached-compatible 1.6)");
             return 0;
@@ -66,7 +92,11 @@ public final class Main {
         }
         String heap = heapWarning(settings);
         if (heap != null) {
-            warnings.add(heap);
+            warnings.add(heap); // only where main's HeapLauncher did not run: tests calling run() in-process
+        }
+        if (settings.daemon() && settings.logFile() == null && settings.verbosity() == 0) {
+            warnings.add("-d/--daemon without logfile: the server's output, security log included, is discarded; add"
+                    + " logfile <path> (or --logfile <path>) to keep it");
         }
         if (settings.daemon() && reporter == null) {
             return launchDaemon(args, settings, warnings, out, err);
@@ -98,6 +128,26 @@ public final class Main {
     /** Binds, drops privileges, writes the pid file, then serves until stopped. */
     private static int serve(Settings settings, Posix.Account dropTo, Posix posix, Daemon.Reporter reporter,
             List<String> warnings, PrintStream out, PrintStream err) {
+        LogFile log = null;
+        if (settings.logFile() != null) {
+            // Opened while still root, as Debian's start script opens memcached's; everything goes there from now.
+            try {
+                log = LogFile.open(settings.logFile());
+            } catch (RuntimeException e) {
+                return fail(err, reporter, e.getMessage());
+            }
+            PrintStream to = log.printStream();
+            System.setOut(to);
+            System.setErr(to);
+            out = to;
+            err = to;
+        }
+        if (settings.enableCoredumps()) {
+            String failed = CoreLimit.raise();
+            if (failed != null) {
+                warnings.add(failed);
+            }
+        }
         Server server;
         try {
             server = Server.bindWithoutAccepting(settings);
@@ -117,20 +167,31 @@ public final class Main {
             return fail(err, reporter, e.getMessage());
         }
         PidFile written = pidFile;
+        PrintStream log0 = out;
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable stop = () -> {
             server.close();
             if (written != null) {
                 written.remove();
             }
+            if (stopped.compareAndSet(false, true)) {
+                log0.println(timestamp() + " bastion: stopped");
+                log0.flush();
+            }
         };
         // Any exit path (System.exit elsewhere, a signal we could not handle) still closes and cleans up.
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "bastion-exit"));
-        Signals.onTerminate(server::close);
-        HangupReload.install(server, err);
+        PrintStream errs = err;
+        Signals.onTerminate(signal -> {
+            errs.println(timestamp() + " bastion: SIG" + signal + ": stopping");
+            errs.flush();
+            server.close();
+        });
+        HangupReload.install(server, log, err);
         warn(warnings, err);
         server.acceptConnections();
         out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
-        out.println("bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
+        out.println(timestamp() + " bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.metricsAddress() != null) {
             java.net.InetSocketAddress m = server.metricsAddress();
@@ -175,6 +236,12 @@ public final class Main {
                     + ((needed + (1 << 20) - 1) >> 20) + "m or lower -m";
         }
         return null;
+    }
+
+    /** The time in the security log's format, for start and stop lines. */
+    static String timestamp() {
+        return java.time.OffsetDateTime.now()
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
     }
 
     static String version() {

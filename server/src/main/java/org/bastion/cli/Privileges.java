@@ -8,10 +8,15 @@ import java.util.List;
 import org.bastion.config.SettingsException;
 
 /**
- * {@code -u/--user} and the root rule: started as root without {@code -u} is refused (as memcached does), {@code -u
+ * {@code -u/--user} and the root rule: Bastion never serves as root unless told to. Started as root without
+ * {@code -u} it binds and then becomes {@code nobody} with a warning (memcached refuses instead; this keeps a quick
+ * start in a root container working without ever serving as root), or refuses when there is no such account. {@code -u
  * root} is an explicit override, {@code -u <user>} as root binds first and then becomes that user before serving.
  */
 final class Privileges {
+    /** The account a root start without {@code -u} drops to. */
+    static final String DEFAULT_USER = "nobody";
+
     private Privileges() {
     }
 
@@ -24,11 +29,18 @@ final class Privileges {
     static Posix.Account plan(String user, Posix posix, List<String> warnings) {
         int euid = posix.geteuid();
         if (user == null) {
-            if (euid == 0) {
-                throw new SettingsException("-u/--user", "refusing to run as root: add -u <user> to run as an"
-                        + " unprivileged user (for example -u nobody), or -u root to insist");
+            if (euid != 0) {
+                return null;
             }
-            return null;
+            // Never serve as root by default: become the account every Linux has for this, or refuse.
+            Posix.Account nobody = posix.lookup(DEFAULT_USER);
+            if (nobody == null || nobody.uid() == 0) {
+                throw new SettingsException("-u/--user", "refusing to run as root and there is no '" + DEFAULT_USER
+                        + "' account to drop to: add -u <user> to run as an unprivileged user, or -u root to insist");
+            }
+            warnings.add("-u/--user: started as root without -u, so running as " + DEFAULT_USER + "; name a"
+                    + " dedicated account with -u <user> (or -u root to insist)");
+            return nobody;
         }
         Posix.Account account = posix.lookup(user);
         if (account == null) {

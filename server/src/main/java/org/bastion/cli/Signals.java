@@ -10,11 +10,12 @@ final class Signals {
     private Signals() {
     }
 
-    /** Runs {@code stop} on its own thread when SIGTERM or SIGINT arrives. */
-    static void onTerminate(Runnable stop) {
+    /** Runs {@code stop} with the signal's name ("TERM", "INT") on its own thread when SIGTERM or SIGINT arrives. */
+    static void onTerminate(java.util.function.Consumer<String> stop) {
         for (String name : new String[] {"TERM", "INT"}) {
             try {
-                Signal.handle(new Signal(name), signal -> new Thread(stop, "bastion-sig" + name.toLowerCase()).start());
+                Signal.handle(new Signal(name), signal -> new Thread(() -> stop.accept(name),
+                        "bastion-sig" + name.toLowerCase()).start());
             } catch (IllegalArgumentException e) {
                 // Ignored at start (e.g. a background job's SIGINT) or reserved by the JVM (-Xrs): the shutdown hook
                 // still cleans up on the JVM's own handling.

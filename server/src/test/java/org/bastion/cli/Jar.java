@@ -51,15 +51,26 @@ final class Jar {
     }
 
     static ProcessBuilder builder(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m", "-jar", path().toString()));
+        return builder(List.of("-Xmx160m"), args);
+    }
+
+    /** {@code java <jvmOptions> -jar bastion.jar <args>}. */
+    static ProcessBuilder builder(List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.add("-jar");
+        cmd.add(path().toString());
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
     }
 
     /** Runs to completion (the command must end by itself). */
     static Run run(String... args) throws Exception {
-        Process p = builder(args).start();
+        return run(builder(args), args);
+    }
+
+    static Run run(ProcessBuilder builder, String... args) throws Exception {
+        Process p = builder.start();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
         String out = readAll(p.getInputStream());
         if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -76,7 +87,11 @@ final class Jar {
         final StringBuilder err = new StringBuilder();
 
         Server(String... args) throws Exception {
-            process = builder(args).start();
+            this(builder(args), args);
+        }
+
+        Server(ProcessBuilder builder, String... args) throws Exception {
+            process = builder.start();
             Thread errReader = new Thread(() -> {
                 try (BufferedReader r = reader(process.getErrorStream())) {
                     for (String line; (line = r.readLine()) != null; ) {
@@ -169,6 +184,12 @@ final class Jar {
             s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
             return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
         }
+    }
+
+    /** The command line of a process, as the kernel has it (after any exec). */
+    static List<String> commandLine(long pid) throws IOException {
+        String raw = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
+        return List.of(raw.split("\0"));
     }
 
     /** The Uid, Gid and Groups lines of /proc/PID/status. */

@@ -18,8 +18,10 @@ class MainTest {
     }
 
     @Test
-    void startedAsRootWithoutUserIsRefusedInOneLine() {
-        assertEquals(Main.EXIT_CONFIG, run(new FakePosix(0), "-p", "0"));
+    void startedAsRootWithoutUserOrNobodyIsRefusedInOneLine() {
+        FakePosix posix = new FakePosix(0);
+        posix.accounts.remove("nobody");
+        assertEquals(Main.EXIT_CONFIG, run(posix, "-p", "0"));
         String message = err.toString(StandardCharsets.UTF_8);
         assertTrue(message.startsWith("bastion: -u/--user: refusing to run as root"), message);
         assertEquals(1, message.lines().count(), message);
@@ -28,7 +30,9 @@ class MainTest {
 
     @Test
     void theDaemonLauncherRefusesRootBeforeStartingAnything() {
-        assertEquals(Main.EXIT_CONFIG, run(new FakePosix(0), "-d", "-p", "0"));
+        FakePosix posix = new FakePosix(0);
+        posix.accounts.remove("nobody");
+        assertEquals(Main.EXIT_CONFIG, run(posix, "-d", "-p", "0"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("-u/--user"));
     }
 

@@ -17,10 +17,21 @@ class PrivilegesTest {
     private final List<String> warnings = new ArrayList<>();
 
     @Test
-    void rootWithoutUserIsRefusedNamingTheFlag() {
-        SettingsException e = assertThrows(SettingsException.class,
-                () -> Privileges.plan(null, new FakePosix(0), warnings));
+    void rootWithoutUserBecomesNobodyWithAWarning() {
+        Posix.Account account = Privileges.plan(null, new FakePosix(0), warnings);
+        assertEquals(new Posix.Account("nobody", 65534, 65534), account);
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).startsWith("-u/--user: started as root without -u, so running as nobody"),
+                warnings.get(0));
+    }
+
+    @Test
+    void rootWithoutUserAndWithoutNobodyIsRefusedNamingTheFlag() {
+        FakePosix posix = new FakePosix(0);
+        posix.accounts.remove("nobody");
+        SettingsException e = assertThrows(SettingsException.class, () -> Privileges.plan(null, posix, warnings));
         assertEquals("-u/--user", e.flag());
+        assertTrue(e.getMessage().startsWith("-u/--user: refusing to run as root"), e.getMessage());
         assertTrue(e.getMessage().contains("-u root"), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"));
     }

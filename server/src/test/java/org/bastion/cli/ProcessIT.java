@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,18 +29,31 @@ class ProcessIT {
     }
 
     @Test
-    void rootWithoutUserIsRefusedInOneLineNamingTheFlag() throws Exception {
-        if (Jar.root()) {
-            Jar.Run run = Jar.run("-p", "0");
-            assertEquals(64, run.exit());
-            assertEquals(1, run.err().lines().count(), run.err());
-            assertTrue(run.err().startsWith("bastion: -u/--user: refusing to run as root"), run.err());
-            assertTrue(run.err().contains("-u root"), "says how to insist");
-        } else {
-            // Not root: nothing to refuse, the server starts as this user.
-            try (Jar.Server server = new Jar.Server("-p", "0")) {
-                assertEquals("VERSION 1.6.18", Jar.version(server.port));
+    void rootWithoutUserBindsThenBecomesNobody() throws Exception {
+        try (Jar.Server server = new Jar.Server("-p", "0")) {
+            assertEquals("VERSION 1.6.18", Jar.version(server.port));
+            if (Jar.root()) {
+                assertRunsAs(server, "nobody");
+                assertTrue(server.errText().contains("started as root without -u, so running as nobody"),
+                        server.errText());
             }
+            assertEquals(0, server.terminate());
+        }
+    }
+
+    /** The bug of issue 11: initgroups succeeded but a stale errno was taken for failure, for any new account. */
+    @Test
+    void asRootBecomesAFreshSystemAccount() throws Exception {
+        Assumptions.assumeTrue(Jar.root(), "only root can create an account and switch to it");
+        String name = "bst" + Long.toString(ProcessHandle.current().pid(), 36);
+        assertEquals("", Jar.output("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name)
+                .trim());
+        try (Jar.Server server = new Jar.Server("-u", name, "-p", "0")) {
+            assertEquals("VERSION 1.6.18", Jar.version(server.port));
+            assertRunsAs(server, name);
+            assertEquals(0, server.terminate());
+        } finally {
+            Jar.output("userdel", name);
         }
     }
 
@@ -53,23 +67,10 @@ class ProcessIT {
 
     @Test
     void asRootBindsThenBecomesNobody() throws Exception {
-        String uid = Jar.output("id", "-u", "nobody").trim();
-        String gid = Jar.output("id", "-g", "nobody").trim();
         try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0")) {
             assertEquals("VERSION 1.6.18", Jar.version(server.port));
-            List<String> creds = Jar.credentials(server.pid());
             if (Jar.root()) {
-                assertEquals("Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid, creds.get(0));
-                assertEquals("Gid:\t" + gid + "\t" + gid + "\t" + gid + "\t" + gid, creds.get(1));
-                String groups = Jar.output("id", "-G", "nobody").trim();
-                assertEquals("Groups:\t" + groups, creds.get(2), "supplementary groups are nobody's, not root's");
-                // Every thread, not just the main one.
-                try (var tasks = Files.list(Path.of("/proc/" + server.pid() + "/task"))) {
-                    for (Path task : tasks.toList()) {
-                        String status = Files.readString(task.resolve("status"));
-                        assertTrue(status.contains("\nUid:\t" + uid + "\t" + uid + "\t"), task.toString());
-                    }
-                }
+                assertRunsAs(server, "nobody");
             } else {
                 assertTrue(server.errText().contains("only root can switch users"), server.errText());
             }
@@ -179,5 +180,22 @@ class ProcessIT {
         assertEquals(64, run.exit());
         assertTrue(run.err().startsWith("bastion: -U/--udp-port:"), run.err());
         assertEquals("", run.out());
+    }
+
+    /** Every thread of the server runs as {@code user}: uid, gid and exactly that account's groups. */
+    private static void assertRunsAs(Jar.Server server, String user) throws Exception {
+        String uid = Jar.output("id", "-u", user).trim();
+        String gid = Jar.output("id", "-g", user).trim();
+        List<String> creds = Jar.credentials(server.pid());
+        assertEquals("Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid, creds.get(0));
+        assertEquals("Gid:\t" + gid + "\t" + gid + "\t" + gid + "\t" + gid, creds.get(1));
+        String groups = Jar.output("id", "-G", user).trim();
+        assertEquals("Groups:\t" + groups, creds.get(2).trim(), "supplementary groups are " + user + "'s, not root's");
+        try (var tasks = Files.list(Path.of("/proc/" + server.pid() + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String status = Files.readString(task.resolve("status"));
+                assertTrue(status.contains("\nUid:\t" + uid + "\t" + uid + "\t"), task.toString());
+            }
+        }
     }
 }

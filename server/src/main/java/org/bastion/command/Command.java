@@ -229,4 +229,28 @@ public sealed interface Command {
             return Access.READ;
         }
     }
+
+    /** {@code cache_memlimit}: a new {@code -m}, in megabytes, while running. */
+    record MemoryLimit(long megabytes) implements Command {
+        @Override
+        public Access access() {
+            return Access.ADMIN;
+        }
+    }
+
+    /** {@code slabs automove}: accepted for memcached's tools; Bastion has no slabs to move. */
+    record SlabsAutomove(int mode) implements Command {
+        @Override
+        public Access access() {
+            return Access.ADMIN;
+        }
+    }
+
+    /** {@code lru_crawler metadump all|hash|<class ids>}: every live item's metadata, keys included. */
+    record Metadump(String classes) implements Command {
+        @Override
+        public Access access() {
+            return Access.DUMP;
+        }
+    }
 }

@@ -84,6 +84,13 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.Shutdown) {
             control.shutdown();
             return Outcome.Done.OK;
+        } else if (command instanceof Command.MemoryLimit limit) {
+            return memoryLimit(limit.megabytes());
+        } else if (command instanceof Command.SlabsAutomove) {
+            return Outcome.Done.OK;
+        } else if (command instanceof Command.Metadump dump) {
+            List<String> items = report.metadump(dump.classes());
+            return items == null ? Outcome.Done.BAD_CLASS : new Outcome.ItemDump(items);
         } else if (command instanceof Command.Debug debug) {
             stats.cmdMeta.increment();
             Item item = store.peek(debug.key());
@@ -248,6 +255,27 @@ public final class CommandExecutor implements Executor {
         stats.cmdFlush.increment();
         store.flushAll(flush.delay());
         return Outcome.Done.OK;
+    }
+
+    /**
+     * {@code cache_memlimit}: memcached's floor of 8 MB, and Bastion's own ceiling: items live on this JVM's heap, so
+     * the limit may not grow past what the heap holds beside them (the same rule as {@code -m} at start-up).
+     */
+    private Outcome memoryLimit(long megabytes) {
+        if (megabytes < 8) {
+            return Outcome.Done.MEMORY_LIMIT_TOO_SMALL;
+        }
+        if (megabytes > maxMemoryLimitMegabytes()) {
+            return Outcome.Done.MEMORY_LIMIT_TOO_LARGE;
+        }
+        store.resize(megabytes * 1024 * 1024);
+        return Outcome.Done.OK;
+    }
+
+    /** The largest {@code -m} this heap holds: items take 2/3 of what is left after 64 MB for everything else. */
+    public static long maxMemoryLimitMegabytes() {
+        long heapMegabytes = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        return Math.max(0, (heapMegabytes - 64) * 2 / 3);
     }
 
     private Outcome stats(Command.Stats query) {

@@ -27,7 +27,13 @@ public sealed interface Outcome {
         /** An argument that did not parse, found only after policy had its say (flush_all's delay). */
         BAD_ARGUMENT,
         /** A {@code stats} group that does not exist. */
-        UNKNOWN_STATS
+        UNKNOWN_STATS,
+        /** {@code cache_memlimit} below memcached's floor of 8 MB. */
+        MEMORY_LIMIT_TOO_SMALL,
+        /** {@code cache_memlimit} beyond what this JVM's heap can hold (Bastion's own limit). */
+        MEMORY_LIMIT_TOO_LARGE,
+        /** {@code lru_crawler metadump} of a class that does not exist. */
+        BAD_CLASS
     }
 
     /** Policy said no; the reason decides the reply (memcached's for {@code -F}/{@code -A}/{@code -X}). */
@@ -88,4 +94,8 @@ public sealed interface Outcome {
     record Lines(List<String> lines) implements Outcome {
     }
 
+
+    /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends. */
+    record ItemDump(List<String> items) implements Outcome {
+    }
 }

@@ -13,11 +13,13 @@ public enum Access {
     FLUSH,
     /** {@code shutdown}: a write that only {@code -A} switches on. */
     SHUTDOWN,
-    /** Lists keys ({@code stats cachedump}, {@code stats detail dump}): {@code -X} switches it off. */
-    DUMP;
+    /** Lists keys ({@code stats cachedump}, {@code stats detail dump}, {@code lru_crawler metadump}): {@code -X} switches it off. */
+    DUMP,
+    /** Changes how the server runs ({@code cache_memlimit}, {@code slabs automove}): a write for policy's purposes. */
+    ADMIN;
 
     /** Whether a read-only source is refused this. */
     boolean changesData() {
-        return this == WRITE || this == FLUSH || this == SHUTDOWN;
+        return this == WRITE || this == FLUSH || this == SHUTDOWN || this == ADMIN;
     }
 }

@@ -86,7 +86,7 @@ public final class StatsReport {
         stat(out, "store_no_memory", s.storeNoMemory.sum());
         stat(out, "bytes_read", s.bytesRead.sum());
         stat(out, "bytes_written", s.bytesWritten.sum());
-        stat(out, "limit_maxbytes", settings.memoryLimitBytes());
+        stat(out, "limit_maxbytes", store.limitBytes());
         stat(out, "accepting_conns", 1);
         stat(out, "threads", facts.threads());
         stat(out, "bytes", store.weightedBytes());
@@ -100,7 +100,7 @@ public final class StatsReport {
     /** Every setting, under memcached's key where there is one, then Bastion's own. */
     public void settings(List<Stat> out) {
         Settings st = settings;
-        stat(out, "maxbytes", st.memoryLimitBytes());
+        stat(out, "maxbytes", store.limitBytes());
         stat(out, "maxconns", st.maxConnections());
         stat(out, "tcpport", facts.port());
         stat(out, "udpport", 0);
@@ -278,6 +278,65 @@ public final class StatsReport {
         });
         out.add("END");
         return out;
+    }
+
+    /**
+     * {@code lru_crawler metadump}: one line per live item in memcached's format ({@code key=<url-encoded key>
+     * exp=<unix time or -1> la=<unix time> cas=<cas> fetch=<yes|no> cls=<class> size=<bytes>}), where the class and
+     * size are Bastion's ({@code stats slabs}' classes, the weight {@code -m} counts). {@code classes} is
+     * {@code all}, {@code hash} or comma-separated class ids; null when an id is not a class.
+     */
+    public List<String> metadump(String classes) {
+        int count = new SizeClasses(settings.maxItemSize()).count();
+        boolean[] wanted = new boolean[count + 1];
+        if (classes.equals("all") || classes.equals("hash")) {
+            java.util.Arrays.fill(wanted, true);
+        } else {
+            for (String id : classes.split(",")) {
+                int c;
+                try {
+                    c = Integer.parseInt(id);
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+                if (c < 1 || c > count) {
+                    return null;
+                }
+                wanted[c] = true;
+            }
+        }
+        List<String> out = new ArrayList<>();
+        long nowNanos = store.clock().nanoTime();
+        long nowSeconds = store.clock().wallMillis() / 1000;
+        store.forEachLive((key, item) -> {
+            long weight = Store.weigh(key, item.value.length);
+            int cls = SizeClasses.classOf(weight);
+            if (cls > count || !wanted[cls]) {
+                return;
+            }
+            long exp = item.expiresAt == Item.NEVER ? -1
+                    : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
+            long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess) / 1_000_000_000L;
+            out.add("key=" + uriEncode(key.bytes) + " exp=" + exp + " la=" + lastAccess + " cas="
+                    + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + cls
+                    + " size=" + weight);
+        });
+        return out;
+    }
+
+    /** memcached's {@code uriencode}: letters, digits and {@code -._~} as they are, every other byte as %XX. */
+    static String uriEncode(byte[] key) {
+        StringBuilder s = new StringBuilder(key.length);
+        for (byte b : key) {
+            char c = (char) (b & 0xFF);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                    || c == '_' || c == '~') {
+                s.append(c);
+            } else {
+                s.append('%').append(String.format("%02X", (int) c));
+            }
+        }
+        return s.toString();
     }
 
     /**

@@ -43,7 +43,8 @@ public final class Store {
     private final Policy.Eviction<Key, Item> eviction;
     private final Clock clock;
     private final StoreListener listener;
-    private final long limitBytes;
+    /** {@code -m} in bytes; changed at run time by {@code cache_memlimit}. */
+    private volatile long limitBytes;
     private final boolean evictionsDisabled;
     private final AtomicLong casCounter = new AtomicLong();
     /** Items with a CAS at or below this were flushed by an immediate flush_all. */
@@ -530,6 +531,17 @@ public final class Store {
 
     public long limitBytes() {
         return limitBytes;
+    }
+
+    /**
+     * A new memory limit ({@code cache_memlimit}). Lowering it evicts at once, by the same policy as any eviction; with
+     * {@code -M} nothing is evicted and writes are refused until items go.
+     */
+    public void resize(long bytes) {
+        limitBytes = bytes;
+        if (!evictionsDisabled) {
+            eviction.setMaximum(bytes);
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.bastion.policy.Session;
@@ -152,5 +154,32 @@ class CommandExecutorTest {
         assertSame(Outcome.Refused.DUMP_DISABLED,
                 locked.exec.execute(anyone, new Command.Stats("cachedump", "1", "0")));
         assertEquals(1, locked.stats.cmdFlush.sum(), "a refused flush_all counts as a flush, as in memcached");
+    }
+
+    @Test
+    void memoryLimitShrinksTheStoreAndRefusesBelowEightMegabytes() {
+        for (int i = 0; i < 200; i++) {
+            run(Command.Write.of(Store.Mode.SET, Key.of("k" + i), 0, 0, new byte[1000], 0, true));
+        }
+        assertSame(Outcome.Done.MEMORY_LIMIT_TOO_SMALL, run(new Command.MemoryLimit(7)));
+        assertEquals(64L << 20, store.limitBytes());
+        assertSame(Outcome.Done.OK, run(new Command.MemoryLimit(8)));
+        assertEquals(8L << 20, store.limitBytes());
+        assertSame(Outcome.Done.MEMORY_LIMIT_TOO_LARGE, run(new Command.MemoryLimit(Long.MAX_VALUE / (1 << 20))));
+        assertSame(Outcome.Refused.READ_ONLY, parts.exec.execute(readOnly, new Command.MemoryLimit(16)));
+        assertSame(Outcome.Refused.READ_ONLY, parts.exec.execute(readOnly, new Command.SlabsAutomove(1)));
+        assertEquals(8L << 20, store.limitBytes(), "a read-only source changed nothing");
+    }
+
+    @Test
+    void metadumpListsLiveItemsAndIsOffUnderDumpingDisabled() {
+        set("a b", "v");
+        Outcome dump = parts.exec.execute(readOnly, new Command.Metadump("all"));
+        List<String> items = assertInstanceOf(Outcome.ItemDump.class, dump).items();
+        assertEquals(1, items.size());
+        assertTrue(items.get(0).matches("key=a%20b exp=-1 la=\\d+ cas=\\d+ fetch=no cls=1 size=\\d+"), items.get(0));
+        assertSame(Outcome.Done.BAD_CLASS, run(new Command.Metadump("99")));
+        TestServers.Parts locked = TestServers.parts(Settings.builder().port(0).dumpingDisabled(true).build());
+        assertSame(Outcome.Refused.DUMP_DISABLED, locked.exec.execute(anyone, new Command.Metadump("all")));
     }
 }

@@ -37,6 +37,11 @@ class MemcachedToolTest {
 
     /** Runs the tool in a mode; returns its stdout after checking it exited 0 with nothing on stderr. */
     private static List<String> run(String mode) throws IOException, InterruptedException {
+        return run(mode, "");
+    }
+
+    /** As {@link #run(String)}, where the tool's stderr must be exactly {@code expectedErr}. */
+    private static List<String> run(String mode, String expectedErr) throws IOException, InterruptedException {
         assertTrue(Files.isReadable(TOOL), TOOL + " (apt-get install memcached)");
         Process p = new ProcessBuilder("perl", TOOL.toString(), "127.0.0.1:" + server.port(), mode).start();
         p.getOutputStream().close();
@@ -44,7 +49,7 @@ class MemcachedToolTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), err);
-        assertEquals("", err, "memcached-tool " + mode + " wrote to stderr");
+        assertEquals(expectedErr, err, "memcached-tool " + mode + " wrote to stderr");
         return out.lines().toList();
     }
 
@@ -67,6 +72,20 @@ class MemcachedToolTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches(" +cmd_set +2")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches(" +curr_items +2")), String.join("\n", lines));
         assertTrue(lines.subList(1, lines.size()).stream().allMatch(l -> l.matches(" *\\S+ +\\S.*")));
+    }
+
+    @Test
+    void dumpReadsEveryItemBackThroughMetadump() throws Exception {
+        // The tool announces itself on stderr, as it does against memcached.
+        List<String> lines = run("dump", "Dumping memcache contents\n");
+        // memcached-tool prints an "add <key> <flags> <exptime> <bytes>" line and the value for every key it listed.
+        int small = lines.indexOf("add small 0 0 3");
+        assertTrue(small >= 0, String.join("\n", lines));
+        assertEquals("abc", lines.get(small + 1));
+        int big = lines.indexOf("add big 0 0 4000");
+        assertTrue(big >= 0, String.join("\n", lines));
+        assertEquals("x".repeat(4000), lines.get(big + 1));
+        assertEquals(4, lines.size(), String.join("\n", lines));
     }
 
     @Test

@@ -32,6 +32,13 @@ final class TextCommands {
     private static final int MAX_VERBOSITY = 2;
     private static final byte[] VERSION_REPLY = Replies.ascii("VERSION " + StatsReport.COMPATIBLE_VERSION + "\r\n");
     private static final byte[] STAT = Replies.ascii("STAT ");
+    private static final byte[] MEMLIMIT_TOO_SMALL =
+            Replies.ascii("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n");
+    /** Bastion's own: items live on the heap, so -m may not outgrow it at run time either. */
+    private static final byte[] MEMLIMIT_TOO_LARGE =
+            Replies.ascii("SERVER_ERROR cache_memlimit is more than this server's heap holds\r\n");
+    private static final byte[] METADUMP_DISABLED = Replies.ascii("ERROR metadump not allowed\r\n");
+    private static final byte[] BAD_CLASS = Replies.ascii("BADCLASS invalid class id\r\n");
 
     /** What the decoder does after a command line. */
     enum Next {
@@ -203,6 +210,12 @@ final class TextCommands {
             stats();
         } else if (tokenIs(0, "shutdown")) {
             shutdown();
+        } else if (tokenIs(0, "cache_memlimit")) {
+            memoryLimit();
+        } else if (tokenIs(0, "slabs")) {
+            slabs();
+        } else if (tokenIs(0, "lru_crawler")) {
+            lruCrawler();
         } else if (startsWithHttp(ntok - 1)) {
             // An HTTP request sent to the cache port: close silently, as memcached does against cross-protocol attacks.
             next = Next.CLOSE;
@@ -563,5 +576,70 @@ final class TextCommands {
             return;
         }
         next = Next.CLOSE;
+    }
+
+    /** {@code cache_memlimit <megabytes> [noreply]}: a new {@code -m} while running. */
+    private void memoryLimit() {
+        if (ntok != 2 && ntok != 3) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        boolean noreply = lastIsNoreply();
+        if (!Numbers.parseUnsigned(line, starts[1], ends[1], number)) {
+            send(Replies.ERROR, noreply);
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.MemoryLimit(number[0]));
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
+        } else if (outcome == Outcome.Done.MEMORY_LIMIT_TOO_SMALL) {
+            send(MEMLIMIT_TOO_SMALL, noreply);
+        } else if (outcome == Outcome.Done.MEMORY_LIMIT_TOO_LARGE) {
+            send(MEMLIMIT_TOO_LARGE, noreply);
+        } else {
+            send(Replies.OK, noreply);
+        }
+    }
+
+    /** {@code slabs automove <0|1|2> [noreply]}, as memcached parses it; any other {@code slabs} form is ERROR. */
+    private void slabs() {
+        if ((ntok != 3 && ntok != 4) || !tokenIs(1, "automove")) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        boolean noreply = lastIsNoreply();
+        if (!Numbers.parseUnsigned(line, starts[2], ends[2], number)) {
+            send(Replies.BAD_FORMAT, noreply);
+            return;
+        }
+        if (number[0] > 2) {
+            send(Replies.ERROR, noreply);
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.SlabsAutomove((int) number[0]));
+        send(outcome instanceof Outcome.Refused refused ? refusal(refused) : Replies.OK, noreply);
+    }
+
+    /** {@code lru_crawler metadump all|hash|<ids>}: the one crawler command memcached's tools need. */
+    private void lruCrawler() {
+        if (ntok != 3 || !tokenIs(1, "metadump")) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.Metadump(token(2)));
+        if (outcome instanceof Outcome.ItemDump dump) {
+            ByteBuf buf = reply.buf();
+            for (String item : dump.items()) {
+                buf.writeCharSequence(item, StandardCharsets.ISO_8859_1);
+                buf.writeByte('\n');
+            }
+            reply.write(Replies.END);
+        } else if (outcome == Outcome.Refused.DUMP_DISABLED) {
+            reply.write(METADUMP_DISABLED);
+        } else if (outcome instanceof Outcome.Refused refused) {
+            reply.write(refusal(refused));
+        } else {
+            reply.write(BAD_CLASS);
+        }
     }
 }

@@ -180,6 +180,24 @@ final class TextFixtures {
                 "STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n", false, false));
         out.add(new Fixture("get line over 1 MiB closes", "version\r\nget " + "b ".repeat(600_000),
                 "VERSION 1.6.18\r\n", true, true));
+        // admin commands memcached's tools send (issue 11)
+        out.add(f("cache_memlimit", "cache_memlimit 64\r\n", "OK\r\n"));
+        out.add(f("cache_memlimit below 8 MB", "cache_memlimit 7\r\n",
+                "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n"));
+        out.add(f("cache_memlimit noreply", "cache_memlimit 64 noreply\r\nversion\r\n", "VERSION 1.6.18\r\n"));
+        out.add(f("cache_memlimit not a number", "cache_memlimit abc\r\n", "ERROR\r\n"));
+        out.add(f("cache_memlimit without a size", "cache_memlimit\r\n", "ERROR\r\n"));
+        out.add(f("slabs automove", "slabs automove 1\r\nslabs automove 0\r\n", "OK\r\nOK\r\n"));
+        out.add(f("slabs automove out of range", "slabs automove 3\r\n", "ERROR\r\n"));
+        out.add(f("slabs automove not a number", "slabs automove x\r\n",
+                "CLIENT_ERROR bad command line format\r\n"));
+        out.add(f("slabs automove noreply", "slabs automove 2 noreply\r\nversion\r\n", "VERSION 1.6.18\r\n"));
+        out.add(f("slabs alone", "slabs\r\nslabs automove\r\n", "ERROR\r\nERROR\r\n"));
+        out.add(f("metadump of an empty cache", "lru_crawler metadump all\r\n", "END\r\n"));
+        out.add(f("metadump of a class that does not exist", "lru_crawler metadump 99\r\n",
+                "BADCLASS invalid class id\r\n"));
+        out.add(f("lru_crawler without a subcommand", "lru_crawler\r\nlru_crawler metadump\r\n",
+                "ERROR\r\nERROR\r\n"));
         return out;
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
 import org.bastion.command.CommandExecutor;
 import org.bastion.metrics.BastionMetrics;
+import org.bastion.metrics.JvmMeters;
 import org.bastion.metrics.MetricsEndpoint;
 import org.bastion.policy.SourcePolicy;
 import org.bastion.stats.Stats;
@@ -54,6 +55,8 @@ public final class Server implements AutoCloseable {
     private MeterRegistry endpointRegistry;
     private final List<BastionMetrics> metrics = new ArrayList<>();
     private MetricsEndpoint metricsEndpoint;
+    /** JVM meters on the endpoint's registry, or null. */
+    private JvmMeters jvmMeters;
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
@@ -186,6 +189,7 @@ public final class Server implements AutoCloseable {
         }
         if (settings.metricsListen() != null) {
             endpointRegistry = MetricsEndpoint.newRegistry();
+            jvmMeters = JvmMeters.bind(endpointRegistry);
             metrics.add(BastionMetrics.bind(endpointRegistry, store, stats, securityLog, tags));
             metricsEndpoint = MetricsEndpoint.start(settings.metricsListen(), endpointRegistry,
                     sourcePolicy::admits, securityLog, threads.factory("metrics"), serve);
@@ -282,6 +286,9 @@ public final class Server implements AutoCloseable {
             }
             for (BastionMetrics m : metrics) {
                 m.close();
+            }
+            if (jvmMeters != null) {
+                jvmMeters.close();
             }
             if (endpointRegistry != null) {
                 endpointRegistry.close();

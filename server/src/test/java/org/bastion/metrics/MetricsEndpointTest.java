@@ -65,7 +65,10 @@ class MetricsEndpointTest {
                     "reason=\"per_source_cap\"", "reason=\"global_cap\"", "reason=\"read_only\"", "reason=\"timeout\"",
                     "bastion_items_current", "bastion_items_stored", "bastion_store_size_bytes", "bastion_evictions",
                     "bastion_command_latency_seconds{port=\"" + server.port() + "\",quantile=\"0.99\"}",
-                    "bastion_command_latency_seconds_count"}) {
+                    "bastion_command_latency_seconds_count",
+                    // The JVM's own meters: the heap is where items live and where a Bastion fails.
+                    "jvm_memory_used_bytes{area=\"heap\"", "jvm_memory_max_bytes", "jvm_buffer_memory_used_bytes",
+                    "jvm_gc_max_data_size_bytes", "jvm_threads_live_threads", "process_cpu_usage"}) {
                 assertTrue(body.contains(name), name + " missing from\n" + body);
             }
             assertEquals(404, get(metrics, "/").statusCode());

@@ -116,8 +116,23 @@ public final class Audit {
         } else if (user == null && startedAsRoot) {
             out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server runs as nobody, an"
                     + " account other services share", "add -u/--user with a dedicated user, for example -u bastion"));
+        } else if (user != null && !accountExists(user, Path.of("/etc/passwd"))) {
+            out.add(new Finding(Severity.HIGH, "user", "-u " + user + ": no such account in /etc/passwd, so the"
+                    + " server cannot start as root", "create it (useradd --system " + user + ") or name another"));
         }
         return out;
+    }
+
+    /**
+     * Whether {@code passwd} (the local account database) has {@code user}. Accounts from a directory service are not
+     * seen; an unreadable file counts as "exists" so audit never reports what it could not check.
+     */
+    static boolean accountExists(String user, Path passwd) {
+        try {
+            return Files.readAllLines(passwd).stream().anyMatch(l -> l.startsWith(user + ":"));
+        } catch (java.io.IOException e) {
+            return true;
+        }
     }
 
     /**

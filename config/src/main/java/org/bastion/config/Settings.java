@@ -163,26 +163,31 @@ public final class Settings {
     /** The effective settings, one {@code name value} pair per line, as printed at start-up. */
     public String describe() {
         StringBuilder s = new StringBuilder();
-        line(s, "listen", String.join(",", listen));
-        line(s, "port", port);
-        line(s, "udp_port", "0 (no UDP)");
-        line(s, "memory_limit_mb", memoryLimitBytes / (1024 * 1024));
-        line(s, "max_connections", maxConnections);
-        line(s, "max_connections_per_source", maxConnectionsPerSource == 0 ? "unlimited" : maxConnectionsPerSource);
-        line(s, "threads", threads);
-        line(s, "max_item_size", maxItemSize);
+        // The names `stats settings` uses (memcached's where it has one), so the banner, the stats and the docs agree.
+        line(s, "inter", String.join(",", listen));
+        line(s, "tcpport", port);
+        line(s, "udpport", "0 (no UDP)");
+        line(s, "maxbytes", memoryLimitBytes);
+        line(s, "maxconns", maxConnections);
+        line(s, "max_conns_per_ip", maxConnectionsPerSource == 0 ? "0 (only maxconns)" : maxConnectionsPerSource);
+        line(s, "num_threads", threads);
+        line(s, "item_size_max", maxItemSize);
         line(s, "evictions", evictionsDisabled ? "off" : "on");
-        line(s, "protocol", protocol.name().toLowerCase(Locale.ROOT));
-        line(s, "allow", !allow.isEmpty() ? join(allow) : allowFile == null ? "(loopback only)" : "(only allow_file)");
+        line(s, "binding_protocol", switch (protocol) {
+            case AUTO -> "auto-negotiate";
+            case ASCII -> "ascii";
+            case BINARY -> "binary";
+        });
+        line(s, "allow", !allow.isEmpty() ? join(allow) : allowFile == null ? "loopback" : "(only allow_file)");
         if (allowFile != null) {
             line(s, "allow_file", allowFile);
         }
-        line(s, "read_only_from", readOnlyFrom.isEmpty() ? "(none)" : join(readOnlyFrom));
+        line(s, "read_only_from", readOnlyFrom.isEmpty() ? "NULL" : join(readOnlyFrom));
         line(s, "idle_timeout", idleTimeoutSeconds);
         line(s, "request_timeout", requestTimeoutSeconds);
-        line(s, "flush_all", flushAllDisabled ? "disabled" : "enabled");
-        line(s, "shutdown", shutdownEnabled ? "enabled" : "disabled");
-        line(s, "dumping", dumpingDisabled ? "disabled" : "enabled");
+        line(s, "flush_enabled", flushAllDisabled ? "no" : "yes");
+        line(s, "shutdown_command", shutdownEnabled ? "yes" : "no");
+        line(s, "dump_enabled", dumpingDisabled ? "no" : "yes");
         if (user != null) {
             line(s, "user", user);
         }

@@ -42,6 +42,19 @@ class AuditTest {
     }
 
     @Test
+    void anAccountThatDoesNotExistIsFound(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        assertEquals(Severity.HIGH, topics(audit(false, "--max-conns-per-ip", "1", "-u", "no-such-account-x7")).get("user"));
+        assertFalse(topics(audit(false, "--max-conns-per-ip", "1", "-u", "nobody")).containsKey("user"),
+                "nobody exists on every Debian system");
+        java.nio.file.Path passwd = dir.resolve("passwd");
+        java.nio.file.Files.writeString(passwd, "root:x:0:0::/root:/bin/sh\nbastion:x:999:999::/:/usr/sbin/nologin\n");
+        assertTrue(Audit.accountExists("bastion", passwd));
+        assertFalse(Audit.accountExists("bast", passwd), "a prefix of a name is not the name");
+        assertTrue(Audit.accountExists("anyone", dir.resolve("missing")), "unreadable: not reported");
+    }
+
+    @Test
     void wellKnownPort() {
         assertEquals(Severity.LOW, topics(audit(false, "-p", "11211", "--max-conns-per-ip", "1")).get("port"));
     }

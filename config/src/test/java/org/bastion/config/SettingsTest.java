@@ -51,10 +51,11 @@ class SettingsTest {
     @Test
     void describeListsTheEffectiveSettings() {
         String d = Settings.builder().port(1234).memoryLimitMegabytes(128).build().describe();
-        assertTrue(d.contains("port 1234\n"), d);
-        assertTrue(d.contains("memory_limit_mb 128\n"), d);
-        assertTrue(d.contains("listen 127.0.0.1\n"), d);
-        assertTrue(d.contains("udp_port 0 (no UDP)\n"), d);
+        // The names `stats settings` uses, so banner and stats agree.
+        assertTrue(d.contains("tcpport 1234\n"), d);
+        assertTrue(d.contains("maxbytes 134217728\n"), d);
+        assertTrue(d.contains("inter 127.0.0.1\n"), d);
+        assertTrue(d.contains("udpport 0 (no UDP)\n"), d);
     }
 
     @Test

@@ -190,7 +190,7 @@ public final class Main {
         HangupReload.install(server, log, err);
         warn(warnings, err);
         server.acceptConnections();
-        out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
+        out.print(settings.describe().replace("tcpport " + settings.port() + "\n", "tcpport " + server.port() + "\n"));
         out.println(timestamp() + " bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.metricsAddress() != null) {

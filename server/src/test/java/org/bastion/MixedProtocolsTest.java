@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +16,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bastion.ClientAdapters.Client;
 import org.bastion.junit.BastionExtension;
+import org.bastion.testing.BinaryFrames;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -95,19 +95,16 @@ class MixedProtocolsTest {
 
     /** Pipelined IncrementQ packets ended by a Noop, on a plain socket: quiet replies, one answer per batch. */
     private Void rawBinaryIncrements(int n) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", memcached.port())) {
-            s.setSoTimeout(30_000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            byte[] extras = java.nio.ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(-1).array();
-            byte[] incrq = org.bastion.testing.BinaryFramesAccess.request(0x15, "counter", extras);
-            byte[] noop = org.bastion.testing.BinaryFramesAccess.request(0x0a, "", new byte[0]);
+        try (WireClient c = WireClient.connect(memcached.port()).timeoutMillis(30_000)) {
+            byte[] incrq = BinaryFrames.request(0x15, "counter", BinaryFrames.incrExtras(1, 0, -1), new byte[0]);
+            byte[] noop = BinaryFrames.request(0x0a);
+            ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (int i = 0; i < n; i++) {
-                out.write(incrq);
+                batch.writeBytes(incrq);
             }
-            out.write(noop);
-            out.flush();
-            byte[] reply = in.readNBytes(24);
+            batch.writeBytes(noop);
+            c.send(batch.toByteArray());
+            byte[] reply = c.readAtMost(24);
             assertEquals(24, reply.length);
             assertEquals((byte) 0x81, reply[0]);
             assertEquals((byte) 0x0a, reply[1], "only the noop answers: every quiet increment succeeded");
@@ -117,15 +114,12 @@ class MixedProtocolsTest {
 
     @Test
     void textAndBinaryOnTheSameServerAnswerTheirOwnProtocol() throws Exception {
-        try (Socket textSocket = new Socket("127.0.0.1", memcached.port());
-                Socket binarySocket = new Socket("127.0.0.1", memcached.port())) {
-            textSocket.setSoTimeout(10_000);
-            binarySocket.setSoTimeout(10_000);
-            textSocket.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
-            binarySocket.getOutputStream().write(org.bastion.testing.BinaryFramesAccess.request(0x0b, "", new byte[0]));
-            assertEquals("VERSION 1.6.18\r\n",
-                    new String(textSocket.getInputStream().readNBytes(16), StandardCharsets.US_ASCII));
-            byte[] reply = binarySocket.getInputStream().readNBytes(30);
+        try (WireClient text = WireClient.connect(memcached.port());
+                WireClient binary = WireClient.connect(memcached.port())) {
+            text.send("version\r\n");
+            binary.send(BinaryFrames.request(0x0b));
+            assertEquals("VERSION 1.6.18\r\n", WireClient.ascii(text.readAtMost(16)));
+            byte[] reply = binary.readAtMost(30);
             assertEquals((byte) 0x81, reply[0]);
             assertEquals("1.6.18", new String(reply, 24, 6, StandardCharsets.US_ASCII));
         }

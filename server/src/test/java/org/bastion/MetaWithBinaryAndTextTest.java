@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bastion.ClientAdapters.Client;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
 import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,30 +49,30 @@ class MetaWithBinaryAndTextTest {
 
     @Test
     void valuesCasAndDeletesCrossAllThreeProtocols() throws Exception {
-        try (Client binary = new ClientAdapters.Spy(server.address(), true);
-                Client text = new ClientAdapters.Spy(server.address(), false);
+        try (CacheClient binary = new SpyClient(server.address(), true);
+                CacheClient text = new SpyClient(server.address(), false);
                 WireClient meta = WireClient.connect(server.port())) {
-            assertTrue(binary.set("k", "v1", 0));
+            assertTrue(binary.setText("k", "v1"));
             String got = meta(meta, "mg k v c\r\n");
             assertTrue(got.startsWith("VA 2 c") && got.endsWith("\r\nv1\r\n"), got);
-            assertEquals(binary.gets("k"), cas(got));
-            assertEquals(text.gets("k"), cas(got));
+            assertEquals(binary.casOf("k"), cas(got));
+            assertEquals(text.casOf("k"), cas(got));
 
             String stored = meta(meta, "ms k 2 c C" + cas(got) + "\r\nv2\r\n");
             long next = cas(stored);
-            assertEquals("v2", binary.get("k"));
-            assertEquals("v2", text.get("k"));
-            assertFalse(binary.cas("k", "v3", cas(got)));
-            assertTrue(binary.cas("k", "v3", next));
+            assertEquals("v2", binary.getText("k"));
+            assertEquals("v2", text.getText("k"));
+            assertFalse(binary.casText("k", cas(got), "v3"));
+            assertTrue(binary.casText("k", next, "v3"));
             assertEquals("EX\r\n", meta(meta, "ms k 1 C" + next + "\r\nx\r\n"));
 
             // A stale (invalidated) item is still served to the other protocols until it is recached.
             assertEquals("", meta(meta, "md k I q\r\n"));
-            assertEquals("v3", binary.get("k"));
+            assertEquals("v3", binary.getText("k"));
             assertTrue(meta(meta, "mg k\r\n").contains(" X W"));
             assertTrue(text.delete("k"));
             assertEquals("EN\r\n", meta(meta, "mg k v\r\n"));
-            assertNull(binary.get("k"));
+            assertNull(binary.getText("k"));
         }
     }
 
@@ -94,7 +95,7 @@ class MetaWithBinaryAndTextTest {
             }));
             for (boolean binaryProtocol : new boolean[] {true, false}) {
                 done.add(pool.submit(() -> {
-                    try (Client client = new ClientAdapters.Spy(server.address(), binaryProtocol)) {
+                    try (CacheClient client = new SpyClient(server.address(), binaryProtocol)) {
                         for (int i = 0; i < perClient; i++) {
                             assertTrue(client.incr("n", 1) > 0);
                         }

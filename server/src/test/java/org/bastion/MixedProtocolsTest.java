@@ -14,7 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.bastion.ClientAdapters.Client;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
+import org.bastion.clients.XmemcachedClient;
 import org.bastion.junit.BastionExtension;
 import org.bastion.testing.BinaryFrames;
 import org.bastion.testing.WireClient;
@@ -26,33 +28,33 @@ class MixedProtocolsTest {
     @RegisterExtension
     final BastionExtension memcached = new BastionExtension(Bastion.builder().threads(2));
 
-    private Client text() {
-        return new ClientAdapters.Spy(memcached.server().address(), false);
+    private CacheClient text() throws Exception {
+        return new SpyClient(memcached.server().address(), false);
     }
 
-    private Client binary() {
-        return new ClientAdapters.Xmemcached(memcached.server().address(), true);
+    private CacheClient binary() throws Exception {
+        return new XmemcachedClient(memcached.server().address(), true);
     }
 
     @Test
     void writesThroughOneProtocolAreSeenThroughTheOther() throws Exception {
-        try (Client text = text(); Client binary = binary()) {
-            assertTrue(binary.set("k", "from-binary", 0));
-            assertEquals("from-binary", text.get("k"));
-            assertTrue(text.append("k", "+text"));
-            assertEquals("from-binary+text", binary.get("k"));
+        try (CacheClient text = text(); CacheClient binary = binary()) {
+            assertTrue(binary.setText("k", "from-binary"));
+            assertEquals("from-binary", text.getText("k"));
+            assertTrue(text.appendText("k", "+text"));
+            assertEquals("from-binary+text", binary.getText("k"));
 
-            Long cas = text.gets("k");
+            Long cas = text.casOf("k");
             assertNotNull(cas);
-            assertEquals(cas, binary.gets("k"), "one CAS sequence for both protocols");
-            assertTrue(binary.cas("k", "swapped", cas));
-            assertFalse(text.cas("k", "stale", cas));
-            assertEquals("swapped", text.get("k"));
+            assertEquals(cas, binary.casOf("k"), "one CAS sequence for both protocols");
+            assertTrue(binary.casText("k", cas, "swapped"));
+            assertFalse(text.casText("k", cas, "stale"));
+            assertEquals("swapped", text.getText("k"));
 
             assertTrue(text.delete("k"));
-            assertNull(binary.get("k"));
-            assertTrue(binary.add("k", "re-added"));
-            assertFalse(text.add("k", "no"));
+            assertNull(binary.getText("k"));
+            assertTrue(binary.addText("k", "re-added"));
+            assertFalse(text.addText("k", "no"));
         }
     }
 
@@ -60,8 +62,8 @@ class MixedProtocolsTest {
     void concurrentIncrementsFromBothProtocolsAreAllCounted() throws Exception {
         int perThread = 300;
         int threadsPerProtocol = 3;
-        try (Client setup = text()) {
-            assertTrue(setup.set("counter", "0", 0));
+        try (CacheClient setup = text()) {
+            assertTrue(setup.setText("counter", "0"));
         }
         ExecutorService pool = Executors.newFixedThreadPool(threadsPerProtocol * 3);
         try {
@@ -78,19 +80,23 @@ class MixedProtocolsTest {
             pool.shutdownNow();
         }
         long expected = (long) perThread * threadsPerProtocol * 3;
-        try (Client text = text(); Client binary = binary()) {
-            assertEquals(String.valueOf(expected), text.get("counter").trim());
-            assertEquals(String.valueOf(expected), binary.get("counter").trim());
+        try (CacheClient text = text(); CacheClient binary = binary()) {
+            assertEquals(String.valueOf(expected), text.getText("counter").trim());
+            assertEquals(String.valueOf(expected), binary.getText("counter").trim());
         }
     }
 
-    private Void increments(java.util.function.Supplier<Client> connect, int n) throws Exception {
-        try (Client c = connect.get()) {
+    private Void increments(Connector connect, int n) throws Exception {
+        try (CacheClient c = connect.get()) {
             for (int i = 0; i < n; i++) {
                 c.incr("counter", 1);
             }
         }
         return null;
+    }
+
+    private interface Connector {
+        CacheClient get() throws Exception;
     }
 
     /** Pipelined IncrementQ packets ended by a Noop, on a plain socket: quiet replies, one answer per batch. */

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import org.bastion.ClientAdapters.Client;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
 import org.bastion.config.Protocol;
 import org.bastion.testing.BinaryFrames;
 import org.bastion.testing.WireClient;
@@ -16,9 +17,9 @@ class ProtocolPinningTest {
     @Test
     void binaryPinnedServesBinaryClientsAndDropsText() throws Exception {
         try (Bastion server = Bastion.builder().port(0).protocol(Protocol.BINARY).start()) {
-            try (Client c = new ClientAdapters.Spy(server.address(), true)) {
-                assertTrue(c.set("k", "v", 0));
-                assertEquals("v", c.get("k"));
+            try (CacheClient c = new SpyClient(server.address(), true)) {
+                assertTrue(c.setText("k", "v"));
+                assertEquals("v", c.getText("k"));
             }
             try (WireClient c = WireClient.connect(server.port())) {
                 ByteArrayOutputStream received = new ByteArrayOutputStream();
@@ -39,9 +40,9 @@ class ProtocolPinningTest {
     @Test
     void asciiPinnedReadsBinaryBytesAsText() throws Exception {
         try (Bastion server = Bastion.builder().port(0).protocol(Protocol.ASCII).start()) {
-            try (Client c = new ClientAdapters.Spy(server.address(), false)) {
-                assertTrue(c.set("k", "v", 0));
-                assertEquals("v", c.get("k"));
+            try (CacheClient c = new SpyClient(server.address(), false)) {
+                assertTrue(c.setText("k", "v"));
+                assertEquals("v", c.getText("k"));
             }
             try (WireClient c = WireClient.connect(server.port())) {
                 // A binary Noop: its opcode byte is '\n', so memcached -B ascii (and Bastion) answer the line ERROR.
@@ -55,10 +56,10 @@ class ProtocolPinningTest {
     @Test
     void autoDetectsPerConnection() throws Exception {
         try (Bastion server = Bastion.builder().port(0).start();
-                Client binary = new ClientAdapters.Spy(server.address(), true);
-                Client text = new ClientAdapters.Spy(server.address(), false)) {
-            assertTrue(binary.set("k", "v", 0));
-            assertEquals("v", text.get("k"));
+                CacheClient binary = new SpyClient(server.address(), true);
+                CacheClient text = new SpyClient(server.address(), false)) {
+            assertTrue(binary.setText("k", "v"));
+            assertEquals("v", text.getText("k"));
         }
     }
 }

@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.List;
 import java.util.Set;
 import org.bastion.config.Protocol;
 import org.bastion.config.Settings;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,14 +66,14 @@ class BastionTest {
         try (Bastion a = builder.start(); Bastion b = builder.start()) {
             assertNotEquals(a.port(), b.port());
             assertNotEquals(a.threadNamePrefix(), b.threadNamePrefix());
-            assertEquals("STORED\r\n", TextClient.set(a.port(), "k", "in-a"));
-            assertEquals("STORED\r\n", TextClient.set(b.port(), "only-b", "in-b"));
-            assertEquals("in-a", TextClient.get(a.port(), "k"));
-            assertNull(TextClient.get(b.port(), "k"), "b must not see a's item");
-            assertNull(TextClient.get(a.port(), "only-b"), "a must not see b's item");
+            assertEquals("STORED\r\n", WireClient.set(a.port(), "k", "in-a"));
+            assertEquals("STORED\r\n", WireClient.set(b.port(), "only-b", "in-b"));
+            assertEquals("in-a", WireClient.get(a.port(), "k"));
+            assertNull(WireClient.get(b.port(), "k"), "b must not see a's item");
+            assertNull(WireClient.get(a.port(), "only-b"), "a must not see b's item");
             a.flushAll();
-            assertNull(TextClient.get(a.port(), "k"));
-            assertEquals("in-b", TextClient.get(b.port(), "only-b"), "flushing a leaves b alone");
+            assertNull(WireClient.get(a.port(), "k"));
+            assertEquals("in-b", WireClient.get(b.port(), "only-b"), "flushing a leaves b alone");
         }
     }
 
@@ -81,9 +81,9 @@ class BastionTest {
     void closingOneServerLeavesTheOtherRunning() throws IOException {
         try (Bastion survivor = Bastion.builder().start()) {
             Bastion closed = Bastion.builder().start();
-            TextClient.set(survivor.port(), "k", "v");
+            WireClient.set(survivor.port(), "k", "v");
             closed.close();
-            assertEquals("v", TextClient.get(survivor.port(), "k"));
+            assertEquals("v", WireClient.get(survivor.port(), "k"));
             assertFalse(Leaks.threadNames().stream().anyMatch(n -> n.startsWith(closed.threadNamePrefix())));
         }
     }
@@ -95,16 +95,16 @@ class BastionTest {
         int port = server.port();
         String prefix = server.threadNamePrefix();
         // Two connections, one left open across close(): both worker loops and the accept loop have started.
-        try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            assertEquals("STORED\r\n", TextClient.set(port, "k", "v"));
-            assertEquals("v", TextClient.get(port, "k"));
+        try (WireClient idle = WireClient.connect(port)) {
+            assertEquals("STORED\r\n", WireClient.set(port, "k", "v"));
+            assertEquals("v", WireClient.get(port, "k"));
             assertTrue(Leaks.threadNames().stream().filter(n -> n.startsWith(prefix)).count() >= 2,
                     "the server's threads are named " + prefix + "...: " + Leaks.threadNames());
             assertFalse(Leaks.canBind(port), "the port is in use while the server runs");
             server.close();
             assertEquals(List.of(), Leaks.threadsLeft(prefix), "threads left after close()");
             assertTrue(Leaks.canBind(port), "close() must release port " + port);
-            assertEquals(-1, idle.getInputStream().read(), "open connections are closed by close()");
+            assertNull(idle.readLine(), "open connections are closed by close()");
         }
         server.close(); // a second close is harmless
     }
@@ -137,10 +137,10 @@ class BastionTest {
     void shutdownCommandStopsOnlyThatServer() throws IOException {
         try (Bastion other = Bastion.builder().start()) {
             Bastion server = Bastion.builder().settings(s -> s.shutdownEnabled(true)).start();
-            TextClient.call(server.port(), "shutdown\r\n", "");
+            WireClient.call(server.port(), "shutdown\r\n", "");
             server.awaitTermination();
             assertEquals(List.of(), Leaks.threadsLeft(server.threadNamePrefix()));
-            assertEquals("STORED\r\n", TextClient.set(other.port(), "k", "v"));
+            assertEquals("STORED\r\n", WireClient.set(other.port(), "k", "v"));
         }
     }
 }

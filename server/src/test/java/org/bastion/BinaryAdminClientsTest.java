@@ -44,7 +44,7 @@ class BinaryAdminClientsTest {
         try (Bastion server = Bastion.builder().settings(startingVerbose).start()) {
             XMemcachedClientBuilder builder = new XMemcachedClientBuilder(List.of(server.address()));
             builder.setCommandFactory(new BinaryCommandFactory());
-            builder.setOpTimeout(ClientAdapters.TIMEOUT_MS);
+            builder.setOpTimeout(org.bastion.clients.CacheClient.TIMEOUT_MS);
             net.rubyeye.xmemcached.MemcachedClient c = builder.build();
             try {
                 InetSocketAddress address = c.getVersions().keySet().iterator().next();

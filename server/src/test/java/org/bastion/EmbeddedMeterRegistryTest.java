@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
 
 /** An application's own MeterRegistry sees Bastion's meters, tagged with the port, until the server stops. */
@@ -16,20 +13,9 @@ class EmbeddedMeterRegistryTest {
     void metersAppearInTheApplicationsRegistry() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Bastion server = Bastion.builder().settings(s -> s.threads(1)).meterRegistry(registry).start()) {
-            try (Socket s = new Socket("127.0.0.1", server.port())) {
-                s.setSoTimeout(10_000);
-                OutputStream out = s.getOutputStream();
-                out.write("set k 0 0 1\r\nv\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                InputStream in = s.getInputStream();
-                byte[] reply = new byte[8];
-                int n = 0;
-                while (n < reply.length) {
-                    int r = in.read(reply, n, reply.length - n);
-                    assertTrue(r > 0, "connection closed early");
-                    n += r;
-                }
-                assertEquals("STORED\r\n", new String(reply, StandardCharsets.US_ASCII));
+            try (WireClient c = WireClient.connect(server.port())) {
+                c.send("set k 0 0 1\r\nv\r\n");
+                assertEquals("STORED\r\n", WireClient.ascii(c.readExactly(8)));
             }
             assertEquals(1, registry.get("bastion.commands").tag("command", "set").tag("outcome", "stored")
                     .tag("port", Integer.toString(server.port())).functionCounter().count());

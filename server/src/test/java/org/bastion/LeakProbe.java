@@ -2,6 +2,7 @@ package org.bastion;
 
 import java.util.Set;
 import java.util.TreeSet;
+import org.bastion.testing.WireClient;
 
 /**
  * Run in a fresh JVM by {@link NoBackgroundThreadTest}: starts, uses and closes servers of every kind, then prints
@@ -18,16 +19,16 @@ public final class LeakProbe {
             try (Bastion a = Bastion.builder().settings(s -> s.threads(2)).nativeTransport(nativeTransport).start();
                     Bastion b = Bastion.builder().nativeTransport(nativeTransport).start()) {
                 for (Bastion server : new Bastion[] {a, b}) {
-                    TextClient.set(server.port(), "k", "v".repeat(10_000));
-                    TextClient.get(server.port(), "k");
-                    TextClient.call(server.port(), "stats\r\n", "END\r\n");
+                    WireClient.set(server.port(), "k", "v".repeat(10_000));
+                    WireClient.get(server.port(), "k");
+                    WireClient.call(server.port(), "stats\r\n", "END\r\n");
                     server.flushAll();
                 }
             }
         }
         Bastion.builder().settings(s -> s.shutdownEnabled(true)).start().close();
         Bastion stopped = Bastion.builder().settings(s -> s.shutdownEnabled(true)).start();
-        TextClient.call(stopped.port(), "shutdown\r\n", "");
+        WireClient.call(stopped.port(), "shutdown\r\n", "");
         stopped.awaitTermination();
         Set<String> left = new TreeSet<>(Leaks.threadNames());
         left.removeAll(before);

@@ -5,12 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +14,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bastion.ClientAdapters.Client;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,39 +35,10 @@ class MetaWithBinaryAndTextTest {
         server.close();
     }
 
-    /** A raw meta-protocol connection. */
-    private static final class Meta implements AutoCloseable {
-        final Socket socket;
-        final InputStream in;
-        final OutputStream out;
-
-        Meta(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
-        }
-
-        /** Sends one command and reads its reply, which ends at the {@code MN} of a trailing {@code mn}. */
-        String call(String request) throws IOException {
-            out.write((request + "mn\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("MN\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                got.write(b);
-            }
-            String s = got.toString(StandardCharsets.ISO_8859_1);
-            return s.substring(0, s.length() - 4);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+    /** Sends one meta command and reads its reply, which ends at the {@code MN} of a trailing {@code mn}. */
+    private static String meta(WireClient c, String request) throws IOException {
+        String s = c.call(request + "mn\r\n", "MN\r\n");
+        return s.substring(0, s.length() - 4);
     }
 
     private static long cas(String reply) {
@@ -81,53 +49,53 @@ class MetaWithBinaryAndTextTest {
 
     @Test
     void valuesCasAndDeletesCrossAllThreeProtocols() throws Exception {
-        try (Client binary = new ClientAdapters.Spy(server.address(), true);
-                Client text = new ClientAdapters.Spy(server.address(), false);
-                Meta meta = new Meta(server.port())) {
-            assertTrue(binary.set("k", "v1", 0));
-            String got = meta.call("mg k v c\r\n");
+        try (CacheClient binary = new SpyClient(server.address(), true);
+                CacheClient text = new SpyClient(server.address(), false);
+                WireClient meta = WireClient.connect(server.port())) {
+            assertTrue(binary.setText("k", "v1"));
+            String got = meta(meta, "mg k v c\r\n");
             assertTrue(got.startsWith("VA 2 c") && got.endsWith("\r\nv1\r\n"), got);
-            assertEquals(binary.gets("k"), cas(got));
-            assertEquals(text.gets("k"), cas(got));
+            assertEquals(binary.casOf("k"), cas(got));
+            assertEquals(text.casOf("k"), cas(got));
 
-            String stored = meta.call("ms k 2 c C" + cas(got) + "\r\nv2\r\n");
+            String stored = meta(meta, "ms k 2 c C" + cas(got) + "\r\nv2\r\n");
             long next = cas(stored);
-            assertEquals("v2", binary.get("k"));
-            assertEquals("v2", text.get("k"));
-            assertFalse(binary.cas("k", "v3", cas(got)));
-            assertTrue(binary.cas("k", "v3", next));
-            assertEquals("EX\r\n", meta.call("ms k 1 C" + next + "\r\nx\r\n"));
+            assertEquals("v2", binary.getText("k"));
+            assertEquals("v2", text.getText("k"));
+            assertFalse(binary.casText("k", cas(got), "v3"));
+            assertTrue(binary.casText("k", next, "v3"));
+            assertEquals("EX\r\n", meta(meta, "ms k 1 C" + next + "\r\nx\r\n"));
 
             // A stale (invalidated) item is still served to the other protocols until it is recached.
-            assertEquals("", meta.call("md k I q\r\n"));
-            assertEquals("v3", binary.get("k"));
-            assertTrue(meta.call("mg k\r\n").contains(" X W"));
+            assertEquals("", meta(meta, "md k I q\r\n"));
+            assertEquals("v3", binary.getText("k"));
+            assertTrue(meta(meta, "mg k\r\n").contains(" X W"));
             assertTrue(text.delete("k"));
-            assertEquals("EN\r\n", meta.call("mg k v\r\n"));
-            assertNull(binary.get("k"));
+            assertEquals("EN\r\n", meta(meta, "mg k v\r\n"));
+            assertNull(binary.getText("k"));
         }
     }
 
     @Test
     void countersFromAllThreeProtocolsAddUp() throws Exception {
         int perClient = 150;
-        try (Meta setup = new Meta(server.port())) {
-            assertEquals("HD\r\n", setup.call("ms n 1\r\n0\r\n"));
+        try (WireClient setup = WireClient.connect(server.port())) {
+            assertEquals("HD\r\n", meta(setup, "ms n 1\r\n0\r\n"));
         }
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             List<Future<?>> done = new ArrayList<>();
             done.add(pool.submit(() -> {
-                try (Meta meta = new Meta(server.port())) {
+                try (WireClient meta = WireClient.connect(server.port())) {
                     for (int i = 0; i < perClient; i++) {
-                        assertEquals("HD\r\n", meta.call("ma n\r\n"));
+                        assertEquals("HD\r\n", meta(meta, "ma n\r\n"));
                     }
                 }
                 return null;
             }));
             for (boolean binaryProtocol : new boolean[] {true, false}) {
                 done.add(pool.submit(() -> {
-                    try (Client client = new ClientAdapters.Spy(server.address(), binaryProtocol)) {
+                    try (CacheClient client = new SpyClient(server.address(), binaryProtocol)) {
                         for (int i = 0; i < perClient; i++) {
                             assertTrue(client.incr("n", 1) > 0);
                         }
@@ -141,8 +109,8 @@ class MetaWithBinaryAndTextTest {
         } finally {
             pool.shutdownNow();
         }
-        try (Meta check = new Meta(server.port())) {
-            assertEquals("VA 3\r\n" + (3 * perClient) + "\r\n", check.call("mg n v\r\n"));
+        try (WireClient check = WireClient.connect(server.port())) {
+            assertEquals("VA 3\r\n" + (3 * perClient) + "\r\n", meta(check, "mg n v\r\n"));
         }
     }
 }

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +14,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.bastion.ClientAdapters.Client;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
+import org.bastion.clients.XmemcachedClient;
 import org.bastion.junit.BastionExtension;
+import org.bastion.testing.BinaryFrames;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,33 +28,33 @@ class MixedProtocolsTest {
     @RegisterExtension
     final BastionExtension memcached = new BastionExtension(Bastion.builder().settings(s -> s.threads(2)));
 
-    private Client text() {
-        return new ClientAdapters.Spy(memcached.server().address(), false);
+    private CacheClient text() throws Exception {
+        return new SpyClient(memcached.server().address(), false);
     }
 
-    private Client binary() {
-        return new ClientAdapters.Xmemcached(memcached.server().address(), true);
+    private CacheClient binary() throws Exception {
+        return new XmemcachedClient(memcached.server().address(), true);
     }
 
     @Test
     void writesThroughOneProtocolAreSeenThroughTheOther() throws Exception {
-        try (Client text = text(); Client binary = binary()) {
-            assertTrue(binary.set("k", "from-binary", 0));
-            assertEquals("from-binary", text.get("k"));
-            assertTrue(text.append("k", "+text"));
-            assertEquals("from-binary+text", binary.get("k"));
+        try (CacheClient text = text(); CacheClient binary = binary()) {
+            assertTrue(binary.setText("k", "from-binary"));
+            assertEquals("from-binary", text.getText("k"));
+            assertTrue(text.appendText("k", "+text"));
+            assertEquals("from-binary+text", binary.getText("k"));
 
-            Long cas = text.gets("k");
+            Long cas = text.casOf("k");
             assertNotNull(cas);
-            assertEquals(cas, binary.gets("k"), "one CAS sequence for both protocols");
-            assertTrue(binary.cas("k", "swapped", cas));
-            assertFalse(text.cas("k", "stale", cas));
-            assertEquals("swapped", text.get("k"));
+            assertEquals(cas, binary.casOf("k"), "one CAS sequence for both protocols");
+            assertTrue(binary.casText("k", cas, "swapped"));
+            assertFalse(text.casText("k", cas, "stale"));
+            assertEquals("swapped", text.getText("k"));
 
             assertTrue(text.delete("k"));
-            assertNull(binary.get("k"));
-            assertTrue(binary.add("k", "re-added"));
-            assertFalse(text.add("k", "no"));
+            assertNull(binary.getText("k"));
+            assertTrue(binary.addText("k", "re-added"));
+            assertFalse(text.addText("k", "no"));
         }
     }
 
@@ -60,8 +62,8 @@ class MixedProtocolsTest {
     void concurrentIncrementsFromBothProtocolsAreAllCounted() throws Exception {
         int perThread = 300;
         int threadsPerProtocol = 3;
-        try (Client setup = text()) {
-            assertTrue(setup.set("counter", "0", 0));
+        try (CacheClient setup = text()) {
+            assertTrue(setup.setText("counter", "0"));
         }
         ExecutorService pool = Executors.newFixedThreadPool(threadsPerProtocol * 3);
         try {
@@ -78,14 +80,14 @@ class MixedProtocolsTest {
             pool.shutdownNow();
         }
         long expected = (long) perThread * threadsPerProtocol * 3;
-        try (Client text = text(); Client binary = binary()) {
-            assertEquals(String.valueOf(expected), text.get("counter").trim());
-            assertEquals(String.valueOf(expected), binary.get("counter").trim());
+        try (CacheClient text = text(); CacheClient binary = binary()) {
+            assertEquals(String.valueOf(expected), text.getText("counter").trim());
+            assertEquals(String.valueOf(expected), binary.getText("counter").trim());
         }
     }
 
-    private Void increments(java.util.function.Supplier<Client> connect, int n) throws Exception {
-        try (Client c = connect.get()) {
+    private Void increments(Connector connect, int n) throws Exception {
+        try (CacheClient c = connect.get()) {
             for (int i = 0; i < n; i++) {
                 c.incr("counter", 1);
             }
@@ -93,21 +95,22 @@ class MixedProtocolsTest {
         return null;
     }
 
+    private interface Connector {
+        CacheClient get() throws Exception;
+    }
+
     /** Pipelined IncrementQ packets ended by a Noop, on a plain socket: quiet replies, one answer per batch. */
     private Void rawBinaryIncrements(int n) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", memcached.port())) {
-            s.setSoTimeout(30_000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            byte[] extras = java.nio.ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(-1).array();
-            byte[] incrq = org.bastion.testing.BinaryFramesAccess.request(0x15, "counter", extras);
-            byte[] noop = org.bastion.testing.BinaryFramesAccess.request(0x0a, "", new byte[0]);
+        try (WireClient c = WireClient.connect(memcached.port()).timeoutMillis(30_000)) {
+            byte[] incrq = BinaryFrames.request(0x15, "counter", BinaryFrames.incrExtras(1, 0, -1), new byte[0]);
+            byte[] noop = BinaryFrames.request(0x0a);
+            ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (int i = 0; i < n; i++) {
-                out.write(incrq);
+                batch.writeBytes(incrq);
             }
-            out.write(noop);
-            out.flush();
-            byte[] reply = in.readNBytes(24);
+            batch.writeBytes(noop);
+            c.send(batch.toByteArray());
+            byte[] reply = c.readAtMost(24);
             assertEquals(24, reply.length);
             assertEquals((byte) 0x81, reply[0]);
             assertEquals((byte) 0x0a, reply[1], "only the noop answers: every quiet increment succeeded");
@@ -117,15 +120,12 @@ class MixedProtocolsTest {
 
     @Test
     void textAndBinaryOnTheSameServerAnswerTheirOwnProtocol() throws Exception {
-        try (Socket textSocket = new Socket("127.0.0.1", memcached.port());
-                Socket binarySocket = new Socket("127.0.0.1", memcached.port())) {
-            textSocket.setSoTimeout(10_000);
-            binarySocket.setSoTimeout(10_000);
-            textSocket.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
-            binarySocket.getOutputStream().write(org.bastion.testing.BinaryFramesAccess.request(0x0b, "", new byte[0]));
-            assertEquals("VERSION 1.6.18\r\n",
-                    new String(textSocket.getInputStream().readNBytes(16), StandardCharsets.US_ASCII));
-            byte[] reply = binarySocket.getInputStream().readNBytes(30);
+        try (WireClient text = WireClient.connect(memcached.port());
+                WireClient binary = WireClient.connect(memcached.port())) {
+            text.send("version\r\n");
+            binary.send(BinaryFrames.request(0x0b));
+            assertEquals("VERSION 1.6.18\r\n", WireClient.ascii(text.readAtMost(16)));
+            byte[] reply = binary.readAtMost(30);
             assertEquals((byte) 0x81, reply[0]);
             assertEquals("1.6.18", new String(reply, 24, 6, StandardCharsets.US_ASCII));
         }

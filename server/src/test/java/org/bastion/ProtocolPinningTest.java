@@ -3,13 +3,13 @@ package org.bastion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import org.bastion.ClientAdapters.Client;
+import java.io.ByteArrayOutputStream;
+import org.bastion.clients.CacheClient;
+import org.bastion.clients.SpyClient;
 import org.bastion.config.Protocol;
+import org.bastion.testing.BinaryFrames;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
-import org.bastion.testing.BinaryFramesAccess;
 
 /** {@code -B ascii} and {@code -B binary} over real sockets: the pinned protocol is spoken whatever the first byte. */
 class ProtocolPinningTest {
@@ -17,21 +17,22 @@ class ProtocolPinningTest {
     @Test
     void binaryPinnedServesBinaryClientsAndDropsText() throws Exception {
         try (Bastion server = Bastion.builder().settings(s -> s.port(0).protocol(Protocol.BINARY)).start()) {
-            try (Client c = new ClientAdapters.Spy(server.address(), true)) {
-                assertTrue(c.set("k", "v", 0));
-                assertEquals("v", c.get("k"));
+            try (CacheClient c = new SpyClient(server.address(), true)) {
+                assertTrue(c.setText("k", "v"));
+                assertEquals("v", c.getText("k"));
             }
-            try (Socket s = new Socket("127.0.0.1", server.port())) {
-                s.setSoTimeout(10_000);
-                int first;
+            try (WireClient c = WireClient.connect(server.port())) {
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                boolean closed;
                 try {
-                    s.getOutputStream().write("version\r\n".repeat(8000).getBytes(StandardCharsets.US_ASCII));
-                    first = s.getInputStream().read();
+                    c.send("version\r\n".repeat(8000));
+                    closed = c.closedByPeer(received);
                 } catch (java.net.SocketException reset) {
                     // Closed with our bytes still unread, the server's kernel answers with a reset: closed too.
-                    first = -1;
+                    closed = true;
                 }
-                assertEquals(-1, first, "no reply, connection closed");
+                assertEquals(0, received.size(), "no reply");
+                assertTrue(closed, "connection closed");
             }
         }
     }
@@ -39,18 +40,15 @@ class ProtocolPinningTest {
     @Test
     void asciiPinnedReadsBinaryBytesAsText() throws Exception {
         try (Bastion server = Bastion.builder().settings(s -> s.port(0).protocol(Protocol.ASCII)).start()) {
-            try (Client c = new ClientAdapters.Spy(server.address(), false)) {
-                assertTrue(c.set("k", "v", 0));
-                assertEquals("v", c.get("k"));
+            try (CacheClient c = new SpyClient(server.address(), false)) {
+                assertTrue(c.setText("k", "v"));
+                assertEquals("v", c.getText("k"));
             }
-            try (Socket s = new Socket("127.0.0.1", server.port())) {
-                s.setSoTimeout(10_000);
+            try (WireClient c = WireClient.connect(server.port())) {
                 // A binary Noop: its opcode byte is '\n', so memcached -B ascii (and Bastion) answer the line ERROR.
-                s.getOutputStream().write(BinaryFramesAccess.request(0x0a, "", new byte[0]));
-                s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
-                InputStream in = s.getInputStream();
-                String reply = new String(in.readNBytes(7), StandardCharsets.US_ASCII);
-                assertEquals("ERROR\r\n", reply);
+                c.send(BinaryFrames.request(0x0a));
+                c.send("version\r\n");
+                assertEquals("ERROR\r\n", WireClient.ascii(c.readAtMost(7)));
             }
         }
     }
@@ -58,10 +56,10 @@ class ProtocolPinningTest {
     @Test
     void autoDetectsPerConnection() throws Exception {
         try (Bastion server = Bastion.builder().settings(s -> s.port(0)).start();
-                Client binary = new ClientAdapters.Spy(server.address(), true);
-                Client text = new ClientAdapters.Spy(server.address(), false)) {
-            assertTrue(binary.set("k", "v", 0));
-            assertEquals("v", text.get("k"));
+                CacheClient binary = new SpyClient(server.address(), true);
+                CacheClient text = new SpyClient(server.address(), false)) {
+            assertTrue(binary.setText("k", "v"));
+            assertEquals("v", text.getText("k"));
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bastion.transport.Server;
+import org.bastion.testing.WireClient;
 
 /** Runs {@code bastion.jar} (built by {@code package}, path in system property {@code bastion.jar}) for ITs. */
 final class Jar {
@@ -64,6 +64,15 @@ final class Jar {
         return new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
     }
 
+    /** {@code args}, plus {@code -u root} when the tests run as root (CI does; a root start must be explicit). */
+    static String[] asThisUser(String... args) {
+        List<String> out = new ArrayList<>(List.of(args));
+        if ("root".equals(System.getProperty("user.name"))) {
+            out.addAll(List.of("-u", "root"));
+        }
+        return out.toArray(String[]::new);
+    }
+
     /** Runs to completion (the command must end by itself). */
     static Run run(String... args) throws Exception {
         return run(builder(args), args);
@@ -80,11 +89,16 @@ final class Jar {
         return new Run(p.exitValue(), out, err.get(WAIT_SECONDS, TimeUnit.SECONDS));
     }
 
-    /** A server in the foreground, started and read until it prints the port it listens on. */
+    /**
+     * A server in the foreground, started and read until it prints the port it listens on. Every line it prints, on
+     * either stream, is kept for {@link #awaitLine}; standard error also for {@link #errText}.
+     */
     static final class Server implements AutoCloseable {
         final Process process;
         final int port;
-        final StringBuilder err = new StringBuilder();
+        private final StringBuilder err = new StringBuilder();
+        private final List<String> lines = new ArrayList<>();
+        private int openStreams = 2;
 
         Server(String... args) throws Exception {
             this(builder(args), args);
@@ -92,40 +106,13 @@ final class Jar {
 
         Server(ProcessBuilder builder, String... args) throws Exception {
             process = builder.start();
-            Thread errReader = new Thread(() -> {
-                try (BufferedReader r = reader(process.getErrorStream())) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        synchronized (err) {
-                            err.append(line).append('\n');
-                        }
-                    }
-                } catch (IOException e) {
-                    // process gone
-                }
-            });
-            errReader.setDaemon(true);
-            errReader.start();
-            CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
-                try {
-                    BufferedReader r = reader(process.getInputStream());
-                    for (String line; (line = r.readLine()) != null; ) {
-                        Matcher m = LISTENING.matcher(line);
-                        if (m.find()) {
-                            Thread drain = new Thread(() -> readAll(process.getInputStream()));
-                            drain.setDaemon(true);
-                            drain.start();
-                            return Integer.parseInt(m.group(1));
-                        }
-                    }
-                } catch (IOException e) {
-                    // reported below
-                }
-                return -1;
-            });
+            pump(process.getErrorStream(), true);
+            pump(process.getInputStream(), false);
             int p;
             try {
-                p = found.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+                Matcher m = LISTENING.matcher(awaitLine(LISTENING, WAIT_SECONDS));
+                p = m.find() ? Integer.parseInt(m.group(1)) : -1;
+            } catch (AssertionError notListening) {
                 p = -1;
             }
             if (p < 0) {
@@ -136,8 +123,51 @@ final class Jar {
             port = p;
         }
 
+        private void pump(java.io.InputStream stream, boolean isErr) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = reader(stream)) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        synchronized (lines) {
+                            lines.add(line);
+                            if (isErr) {
+                                err.append(line).append('\n');
+                            }
+                            lines.notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+                synchronized (lines) {
+                    openStreams--;
+                    lines.notifyAll();
+                }
+            }, "bastion-output");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** The first line printed so far or within {@code seconds} that matches; fails when none does or can. */
+        String awaitLine(Pattern pattern, long seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            synchronized (lines) {
+                for (int seen = 0; ; ) {
+                    for (; seen < lines.size(); seen++) {
+                        if (pattern.matcher(lines.get(seen)).find()) {
+                            return lines.get(seen);
+                        }
+                    }
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0 || openStreams == 0) {
+                        throw new AssertionError("no line matching " + pattern + " within " + seconds + " s: " + lines);
+                    }
+                    lines.wait(left);
+                }
+            }
+        }
+
         String errText() {
-            synchronized (err) {
+            synchronized (lines) {
                 return err.toString();
             }
         }
@@ -179,10 +209,8 @@ final class Jar {
 
     /** Sends {@code version} and returns the reply line. */
     static String version(int port) throws IOException {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
-            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        try (WireClient c = WireClient.connect(port)) {
+            return c.call("version\r\n");
         }
     }
 

@@ -8,16 +8,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.bastion.Bastion;
 import org.bastion.config.Audit;
 import org.bastion.config.Finding;
+import org.bastion.testing.MemcachedProcess;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.Test;
 
 /** {@code audit --probe} against Bastion in this JVM and against Debian's memcached started by the test. */
@@ -61,9 +60,11 @@ class ProbeTest {
 
     @Test
     void memcachedWithoutUdp() throws Exception {
-        Process memcached = startMemcached(false);
-        try {
-            int port = portOf(memcached);
+        try (MemcachedProcess memcached = MemcachedProcess.start()) {
+            int port = memcached.port();
+            try (WireClient c = WireClient.connect(port)) {
+                assertEquals("STORED", c.call("set probe-canary 0 0 1\r\nx\r\n"));
+            }
             assertEquals(1, probe("127.0.0.1:" + port));
             String report = out();
             assertTrue(report.contains("(answers as memcached 1.6"), report);
@@ -74,22 +75,17 @@ class ProbeTest {
             assertTrue(report.contains("INFO    maxconns: at most 1024 connections"), report);
             assertTrue(!report.contains("udp:"), report);
             assertStillHoldsItsData(port);
-        } finally {
-            stop(memcached);
         }
     }
 
     @Test
     void memcachedWithUdpIsAHighFinding() throws Exception {
-        Process memcached = startMemcached(true);
-        try {
-            int port = portOf(memcached);
+        try (MemcachedProcess memcached = MemcachedProcess.startWithUdp()) {
+            int port = memcached.port();
             Probe.Result result = Probe.run(Probe.parseTarget("127.0.0.1:" + port));
             List<Finding> findings = Audit.exposure(result.version(), result.stats(), result.settings());
             assertTrue(findings.stream().anyMatch(f -> f.severity() == Finding.Severity.HIGH
                     && f.topic().equals("udp") && f.problem().contains("UDP port " + port)), findings.toString());
-        } finally {
-            stop(memcached);
         }
     }
 
@@ -113,56 +109,8 @@ class ProbeTest {
 
     /** The probe changes nothing: an item stored before is still there after. */
     private static void assertStillHoldsItsData(int port) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("get probe-canary\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] buf = new byte[256];
-            int n = s.getInputStream().read(buf);
-            assertTrue(new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("VALUE probe-canary 0 1"));
+        try (WireClient c = WireClient.connect(port)) {
+            assertTrue(c.call("get probe-canary\r\n").startsWith("VALUE probe-canary 0 1"));
         }
-    }
-
-    /** memcached on a random loopback port (and the same UDP port when asked), retried if the port is taken. */
-    private static Process startMemcached(boolean udp) throws Exception {
-        IOException last = null;
-        for (int attempt = 0; attempt < 10; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20000, 60000);
-            Process p = new ProcessBuilder("memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", Integer.toString(port),
-                    "-U", udp ? Integer.toString(port) : "0").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            ports.put(p, port);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (p.isAlive() && System.nanoTime() < deadline) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    s.setSoTimeout(5000);
-                    s.getOutputStream().write("set probe-canary 0 0 1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
-                    byte[] buf = new byte[16];
-                    int n = s.getInputStream().read(buf);
-                    if (n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).equals("STORED\r\n")) {
-                        return p;
-                    }
-                } catch (IOException e) {
-                    last = e;
-                    Thread.sleep(50);
-                }
-            }
-            stop(p); // the port was taken (memcached exited) or it never answered: try another
-        }
-        throw new IllegalStateException("could not start memcached on a free loopback port", last);
-    }
-
-    private static final java.util.Map<Process, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static int portOf(Process p) {
-        return ports.get(p);
-    }
-
-    private static void stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        ports.remove(p);
     }
 }

@@ -1,13 +1,20 @@
 package org.bastion.clients;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The calls a Java client's users make, over raw byte values, so one scenario ({@link ClientScenario}) runs against
- * every client library and, by another adapter, every protocol.
+ * The calls a Java client's users make, over raw byte values stored with flags 0, so one scenario
+ * ({@link ClientScenariosTest}) runs against every client library in every protocol it speaks ({@link ClientKind}).
+ * The {@code ...Text} forms are the same calls with UTF-8 strings, for tests that mix clients with raw sockets.
  */
-interface CacheClient extends AutoCloseable {
+public interface CacheClient extends AutoCloseable {
+    /** Generous: the build machine is shared and slow. */
+    long TIMEOUT_MS = 20_000;
+    /** Client-side value limit, far over the server's, so the server is the one that refuses. */
+    int MAX_VALUE = 8 * 1024 * 1024;
+
     /** A value with its CAS unique. */
     record Versioned(byte[] value, long cas) {
     }
@@ -33,9 +40,13 @@ interface CacheClient extends AutoCloseable {
 
     boolean delete(String key) throws Exception;
 
+    /** The new value, or -1 when the counter is missing. */
     long incr(String key, long delta) throws Exception;
 
     long decr(String key, long delta) throws Exception;
+
+    /** Binary protocol only: an incr that creates a missing counter with {@code initial} (never expiring). */
+    long incrOrCreate(String key, long delta, long initial) throws Exception;
 
     boolean touch(String key, int exptime) throws Exception;
 
@@ -44,4 +55,38 @@ interface CacheClient extends AutoCloseable {
 
     @Override
     void close() throws Exception;
+
+    static byte[] bytes(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    default boolean setText(String key, String value) throws Exception {
+        return set(key, 0, bytes(value));
+    }
+
+    default boolean addText(String key, String value) throws Exception {
+        return add(key, 0, bytes(value));
+    }
+
+    default boolean appendText(String key, String value) throws Exception {
+        return append(key, bytes(value));
+    }
+
+    default String getText(String key) throws Exception {
+        return text(get(key));
+    }
+
+    /** The CAS unique, or null on a miss. */
+    default Long casOf(String key) throws Exception {
+        Versioned v = gets(key);
+        return v == null ? null : v.cas();
+    }
+
+    default boolean casText(String key, long cas, String value) throws Exception {
+        return cas(key, cas, 0, bytes(value));
+    }
 }

@@ -3,12 +3,6 @@ package org.bastion.command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -18,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bastion.config.Settings;
+import org.bastion.testing.WireClient;
+import org.bastion.transport.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.bastion.transport.Server;
 
 /** Text and meta clients on separate connections to one server see one store: values, flags, CAS and counters. */
 class MixedProtocolStoreTest {
@@ -37,39 +32,6 @@ class MixedProtocolStoreTest {
         server.close();
     }
 
-    /** A blocking line client: sends a request and reads until the reply ends with the given terminator. */
-    private static final class Client implements AutoCloseable {
-        final Socket socket;
-        final InputStream in;
-        final OutputStream out;
-
-        Client(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
-        }
-
-        String call(String request, String terminator) throws IOException {
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            while (!got.toString(StandardCharsets.ISO_8859_1).endsWith(terminator)) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                got.write(b);
-            }
-            return got.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     private static long group(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertTrue(m.find(), () -> regex + " in " + text);
@@ -78,7 +40,7 @@ class MixedProtocolStoreTest {
 
     @Test
     void textAndMetaShareValuesFlagsAndCas() throws Exception {
-        try (Client text = new Client(server.port()); Client meta = new Client(server.port())) {
+        try (WireClient text = WireClient.connect(server.port()); WireClient meta = WireClient.connect(server.port())) {
             assertEquals("STORED\r\n", text.call("set k 42 0 5\r\nhello\r\n", "\r\n"));
             String gets = text.call("gets k\r\n", "END\r\n");
             long cas = group(gets, "VALUE k 42 5 (\\d+)");
@@ -109,7 +71,7 @@ class MixedProtocolStoreTest {
     void concurrentTextIncrAndMetaArithmeticAddUp() throws Exception {
         int clients = 4;
         int perClient = 250;
-        try (Client setup = new Client(server.port())) {
+        try (WireClient setup = WireClient.connect(server.port())) {
             assertEquals("STORED\r\n", setup.call("set n 0 0 1\r\n0\r\n", "\r\n"));
         }
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -118,7 +80,7 @@ class MixedProtocolStoreTest {
             for (int c = 0; c < clients; c++) {
                 boolean metaClient = c % 2 == 0;
                 done.add(pool.submit(() -> {
-                    try (Client client = new Client(server.port())) {
+                    try (WireClient client = WireClient.connect(server.port())) {
                         for (int i = 0; i < perClient; i++) {
                             if (metaClient) {
                                 assertTrue(client.call("ma n D2\r\n", "\r\n").startsWith("HD"));
@@ -137,7 +99,7 @@ class MixedProtocolStoreTest {
             pool.shutdownNow();
         }
         long expected = 2L * clients * perClient;
-        try (Client check = new Client(server.port())) {
+        try (WireClient check = WireClient.connect(server.port())) {
             assertEquals("VA 4\r\n" + expected + "\r\n", check.call("mg n v\r\n", expected + "\r\n"));
             assertEquals("VALUE n 0 4\r\n" + expected + "\r\nEND\r\n", check.call("get n\r\n", "END\r\n"));
         }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.bastion.metrics.BastionMetrics;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** Meta storage commands land in the same `bastion.commands` outcomes as text ones: one execution path, one count. */
 class ProtocolOutcomesTest {
@@ -20,7 +20,7 @@ class ProtocolOutcomesTest {
     void metaAndTextSetsAreCountedTogether() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Server server = Server.start(Settings.builder().port(0).threads(1).build(), Clock.system(), registry);
-                StatsWire c = new StatsWire(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("STORED\r\n", c.call("set t 0 0 1\r\nv\r\n", "\r\n"));
             assertEquals("HD\r\n", c.call("ms m 1\r\nv\r\n", "\r\n"));
             assertEquals("NS\r\n", c.call("ms m 1 ME\r\nv\r\n", "\r\n"));

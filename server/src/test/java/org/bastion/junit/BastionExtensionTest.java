@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Set;
 import org.bastion.Bastion;
 import org.bastion.Leaks;
-import org.bastion.TextClient;
+import org.bastion.testing.WireClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,14 +72,14 @@ class BastionExtensionTest {
         void first() throws IOException {
             seen.add(memcached.server());
             assertEquals(portInBeforeAll, memcached.port());
-            assertEquals("STORED\r\n", TextClient.set(memcached.port(), "shared", "from-first"));
+            assertEquals("STORED\r\n", WireClient.set(memcached.port(), "shared", "from-first"));
         }
 
         @Test
         @Order(2)
         void secondSeesTheFirstTestsItem() throws IOException {
             seen.add(memcached.server());
-            assertEquals("from-first", TextClient.get(memcached.port(), "shared"));
+            assertEquals("from-first", WireClient.get(memcached.port(), "shared"));
         }
 
         @Test
@@ -87,7 +87,7 @@ class BastionExtensionTest {
         void flushDropsEverything() throws IOException {
             seen.add(memcached.server());
             memcached.flush();
-            assertNull(TextClient.get(memcached.port(), "shared"));
+            assertNull(WireClient.get(memcached.port(), "shared"));
         }
     }
 
@@ -125,8 +125,8 @@ class BastionExtensionTest {
         private void check() throws IOException {
             seen.add(memcached.server());
             // Every test starts from an empty server of its own, whatever the others stored.
-            assertNull(TextClient.get(memcached.port(), "mine"));
-            assertEquals("STORED\r\n", TextClient.set(memcached.port(), "mine", "x"));
+            assertNull(WireClient.get(memcached.port(), "mine"));
+            assertEquals("STORED\r\n", WireClient.set(memcached.port(), "mine", "x"));
         }
     }
 
@@ -191,13 +191,13 @@ class BastionExtensionTest {
         @Test
         void one(Bastion server) throws IOException {
             seen.add(server);
-            assertEquals("STORED\r\n", TextClient.set(server.port(), "k", "v"));
+            assertEquals("STORED\r\n", WireClient.set(server.port(), "k", "v"));
         }
 
         @Test
         void two(Bastion server) throws IOException {
             seen.add(server);
-            assertEquals("v", TextClient.get(server.port(), "k"), "the class shares one server");
+            assertEquals("v", WireClient.get(server.port(), "k"), "the class shares one server");
         }
     }
 
@@ -227,7 +227,7 @@ class BastionExtensionTest {
             seen.add(server);
             assertSame(memcached.server(), server);
             assertSame(server, inBeforeEach);
-            assertEquals("STORED\r\n", TextClient.set(server.port(), "k", "v"));
+            assertEquals("STORED\r\n", WireClient.set(server.port(), "k", "v"));
         }
     }
 
@@ -288,17 +288,17 @@ class BastionExtensionTest {
             assertEquals(8L << 20, small.server().settings().memoryLimitBytes());
             assertEquals(2048, small.server().settings().maxItemSize());
             assertEquals(Bastion.DEFAULT_THREADS, plain.server().settings().threads());
-            assertEquals("STORED\r\n", TextClient.set(small.port(), "k", "small"));
-            assertEquals("STORED\r\n", TextClient.set(plain.port(), "k", "plain"));
-            assertEquals("small", TextClient.get(small.port(), "k"));
-            assertEquals("plain", TextClient.get(plain.port(), "k"));
+            assertEquals("STORED\r\n", WireClient.set(small.port(), "k", "small"));
+            assertEquals("STORED\r\n", WireClient.set(plain.port(), "k", "plain"));
+            assertEquals("small", WireClient.get(small.port(), "k"));
+            assertEquals("plain", WireClient.get(plain.port(), "k"));
             String big = "x".repeat(3000);
-            assertEquals("SERVER_ERROR object too large for cache\r\n", TextClient.set(small.port(), "big", big));
-            assertEquals("STORED\r\n", TextClient.set(plain.port(), "big", big));
+            assertEquals("SERVER_ERROR object too large for cache\r\n", WireClient.set(small.port(), "big", big));
+            assertEquals("STORED\r\n", WireClient.set(plain.port(), "big", big));
             // -F refuses the command to clients, not the test's own flush().
             small.flush();
-            assertNull(TextClient.get(small.port(), "k"));
-            assertEquals("plain", TextClient.get(plain.port(), "k"));
+            assertNull(WireClient.get(small.port(), "k"));
+            assertEquals("plain", WireClient.get(plain.port(), "k"));
         }
     }
 

@@ -8,7 +8,7 @@ import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** Refusals by reason reach `bastion.denied` from the places that refuse, through the security log's counts. */
 class DeniedMetersTest {
@@ -22,9 +22,9 @@ class DeniedMetersTest {
         Settings settings = Settings.builder().port(0).threads(1).maxConnections(1).readOnlyFrom("127.0.0.0/8")
                 .build();
         try (Server server = Server.start(settings, Clock.system(), registry);
-                StatsWire first = new StatsWire(server.port())) {
+                WireClient first = WireClient.connect(server.port())) {
             assertEquals("CLIENT_ERROR access denied\r\n", first.call("set k 0 0 1\r\nv\r\n", "\r\n"));
-            try (StatsWire second = new StatsWire(server.port())) {
+            try (WireClient second = WireClient.connect(server.port())) {
                 assertEquals("ERROR Too many open connections\r\n", second.call("", "\r\n"));
             }
             assertEquals(1, denied(registry, "read_only"));

@@ -18,7 +18,7 @@ import org.bastion.config.SettingsException;
 import org.junit.jupiter.api.Test;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** --metrics-listen: Prometheus text exposition on loopback, off by default, gone with the server. */
 class MetricsEndpointTest {
@@ -40,7 +40,7 @@ class MetricsEndpointTest {
         InetSocketAddress metrics;
         try (Server server = Server.start(settings)) {
             metrics = server.metricsAddress();
-            try (StatsWire c = new StatsWire(server.port())) {
+            try (WireClient c = WireClient.connect(server.port())) {
                 c.call("set a 0 0 1\r\nx\r\n", "\r\n");
                 c.call("get a\r\n", "END\r\n");
             }

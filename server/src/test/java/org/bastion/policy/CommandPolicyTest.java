@@ -11,7 +11,7 @@ import org.bastion.config.Flags;
 import org.bastion.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.bastion.transport.Server;
-import org.bastion.testing.PolicyClient;
+import org.bastion.testing.WireClient;
 import org.bastion.testing.PolicyServers;
 
 /** memcached's command-policy flags: {@code -F}, {@code -A}, {@code -X}. */
@@ -19,7 +19,7 @@ class CommandPolicyTest {
     @Test
     void flushAllIsRefusedWithDashF() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().flushAllDisabled(true).build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("STORED", c.call("set k 0 0 1\r\nx\r\n"));
             assertEquals("CLIENT_ERROR flush_all not allowed", c.call("flush_all\r\n"));
             assertEquals("CLIENT_ERROR flush_all not allowed", c.call("flush_all 0\r\n"));
@@ -32,7 +32,7 @@ class CommandPolicyTest {
     @Test
     void flushAllWorksByDefault() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("STORED", c.call("set k 0 0 1\r\nx\r\n"));
             assertEquals("OK", c.call("flush_all\r\n"));
             assertEquals(null, c.get("k"));
@@ -42,7 +42,7 @@ class CommandPolicyTest {
     @Test
     void shutdownIsOffByDefault() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("ERROR: shutdown not enabled", c.call("shutdown\r\n"));
             assertEquals("ERROR: shutdown not enabled", c.call("shutdown graceful\r\n"));
             assertTrue(c.call("version\r\n").startsWith("VERSION "));
@@ -55,15 +55,15 @@ class CommandPolicyTest {
     void shutdownWithDashAStopsTheServer() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().shutdownEnabled(true).build())) {
             int port = server.port();
-            try (PolicyClient bystander = PolicyClient.connect(port);
-                    PolicyClient c = PolicyClient.connect(port)) {
+            try (WireClient bystander = WireClient.connect(port);
+                    WireClient c = WireClient.connect(port)) {
                 assertTrue(bystander.call("version\r\n").startsWith("VERSION "));
                 c.send("shutdown\r\n");
                 assertTrue(c.closedByPeer());
                 server.terminated().get(10, TimeUnit.SECONDS);
                 assertTrue(bystander.closedByPeer(), "open connections end with the server");
             }
-            assertThrows(IOException.class, () -> PolicyClient.connect(port).close(), "port still accepting");
+            assertThrows(IOException.class, () -> WireClient.connect(port).close(), "port still accepting");
         }
     }
 
@@ -74,11 +74,11 @@ class CommandPolicyTest {
         assertTrue(parsed.flushAllDisabled());
         assertTrue(parsed.shutdownEnabled());
         try (Server server = Server.start(parsed.toBuilder().port(0).build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("no", c.stats("settings").get("dump_enabled"));
         }
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("yes", c.stats("settings").get("dump_enabled"));
         }
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.bastion.transport.Server;
-import org.bastion.testing.PolicyClient;
+import org.bastion.testing.WireClient;
 import org.bastion.testing.PolicyServers;
 
 /** {@code -c} and {@code --max-conns-per-ip} under floods, from outside over loopback. Every loop is bounded. */
@@ -26,8 +26,8 @@ class ConnectionCapTest {
     private static final long FLOOD_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(90);
 
     /** Opens a connection and proves the server admitted it with one round trip. */
-    private static PolicyClient admitted(int port, String source) throws IOException {
-        PolicyClient c = PolicyClient.connect(port, source);
+    private static WireClient admitted(int port, String source) throws IOException {
+        WireClient c = WireClient.connect(port, source);
         String reply = c.call("version\r\n");
         if (reply == null || !reply.startsWith("VERSION ")) {
             c.close();
@@ -38,7 +38,7 @@ class ConnectionCapTest {
 
     /** What a refused or denied client receives before the end of the connection ("" when nothing). */
     private static String refusal(int port, String source) throws IOException {
-        try (PolicyClient c = PolicyClient.connect(port, source)) {
+        try (WireClient c = WireClient.connect(port, source)) {
             ByteArrayOutputStream received = new ByteArrayOutputStream();
             assertTrue(c.closedByPeer(received), "connection over the cap must be closed");
             return received.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -46,7 +46,7 @@ class ConnectionCapTest {
     }
 
     /** {@code count} connection attempts from {@code source} on a few threads, each answered and closed. */
-    private static List<String> flood(int port, String source, int count, PolicyClient bystander) throws Exception {
+    private static List<String> flood(int port, String source, int count, WireClient bystander) throws Exception {
         AtomicInteger next = new AtomicInteger();
         long deadline = System.nanoTime() + FLOOD_DEADLINE_NANOS;
         ExecutorService pool = Executors.newFixedThreadPool(FLOOD_THREADS);
@@ -83,13 +83,13 @@ class ConnectionCapTest {
         int cap = 50;
         try (Server server = Server.start(PolicyServers.settings().maxConnections(cap).build())) {
             int port = server.port();
-            PolicyClient good = admitted(port, PolicyClient.ALLOWED_SOURCE);
-            List<PolicyClient> holders = new ArrayList<>();
+            WireClient good = admitted(port, WireClient.LOCAL);
+            List<WireClient> holders = new ArrayList<>();
             try {
                 for (int i = 1; i < cap; i++) {
-                    holders.add(admitted(port, PolicyClient.ALLOWED_SOURCE));
+                    holders.add(admitted(port, WireClient.LOCAL));
                 }
-                List<String> replies = flood(port, PolicyClient.ALLOWED_SOURCE, FLOOD, good);
+                List<String> replies = flood(port, WireClient.LOCAL, FLOOD, good);
                 assertEquals(FLOOD, replies.size(), "the flood ran out of time");
                 for (String r : replies) {
                     assertEquals(TOO_MANY + "\r\n", r);
@@ -100,12 +100,12 @@ class ConnectionCapTest {
 
                 // A freed slot is usable as soon as the server has seen the close.
                 holders.remove(0).close();
-                PolicyClient again = awaitAdmission(port, PolicyClient.ALLOWED_SOURCE);
+                WireClient again = awaitAdmission(port, WireClient.LOCAL);
                 holders.add(again);
                 assertEquals("ok", again.get("after"));
-                assertEquals(TOO_MANY + "\r\n", refusal(port, PolicyClient.ALLOWED_SOURCE));
+                assertEquals(TOO_MANY + "\r\n", refusal(port, WireClient.LOCAL));
             } finally {
-                for (PolicyClient h : holders) {
+                for (WireClient h : holders) {
                     h.close();
                 }
                 good.close();
@@ -116,8 +116,8 @@ class ConnectionCapTest {
     @Test
     void floodFromDeniedSourceNeitherTakesSlotsNorGetsAnswered() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().maxConnections(50).allow("127.0.0.1/32").build());
-                PolicyClient good = admitted(server.port(), PolicyClient.ALLOWED_SOURCE)) {
-            List<String> replies = flood(server.port(), PolicyClient.OTHER_SOURCE, FLOOD, good);
+                WireClient good = admitted(server.port(), WireClient.LOCAL)) {
+            List<String> replies = flood(server.port(), WireClient.OTHER_SOURCE, FLOOD, good);
             assertEquals(FLOOD, replies.size(), "the flood ran out of time");
             for (String r : replies) {
                 assertEquals("", r, "a denied source is closed without a byte");
@@ -125,14 +125,14 @@ class ConnectionCapTest {
             assertEquals(FLOOD, good.stat("denied_connections"));
             assertEquals(0, good.stat("rejected_connections"));
             // The denied flood held no slots: a full cap's worth of allowed clients still gets in.
-            List<PolicyClient> more = new ArrayList<>();
+            List<WireClient> more = new ArrayList<>();
             try {
                 for (int i = 1; i < 50; i++) {
-                    more.add(admitted(server.port(), PolicyClient.ALLOWED_SOURCE));
+                    more.add(admitted(server.port(), WireClient.LOCAL));
                 }
-                assertEquals(TOO_MANY + "\r\n", refusal(server.port(), PolicyClient.ALLOWED_SOURCE));
+                assertEquals(TOO_MANY + "\r\n", refusal(server.port(), WireClient.LOCAL));
             } finally {
-                for (PolicyClient c : more) {
+                for (WireClient c : more) {
                     c.close();
                 }
             }
@@ -144,31 +144,31 @@ class ConnectionCapTest {
         int perSource = 3;
         try (Server server = Server.start(PolicyServers.settings().maxConnectionsPerSource(perSource).build())) {
             int port = server.port();
-            List<PolicyClient> first = new ArrayList<>();
-            List<PolicyClient> second = new ArrayList<>();
+            List<WireClient> first = new ArrayList<>();
+            List<WireClient> second = new ArrayList<>();
             try {
                 for (int i = 0; i < perSource; i++) {
-                    first.add(admitted(port, PolicyClient.ALLOWED_SOURCE));
+                    first.add(admitted(port, WireClient.LOCAL));
                 }
-                assertEquals(TOO_MANY + "\r\n", refusal(port, PolicyClient.ALLOWED_SOURCE));
-                assertEquals(TOO_MANY + "\r\n", refusal(port, PolicyClient.ALLOWED_SOURCE));
+                assertEquals(TOO_MANY + "\r\n", refusal(port, WireClient.LOCAL));
+                assertEquals(TOO_MANY + "\r\n", refusal(port, WireClient.LOCAL));
                 // Another source is unaffected, up to its own cap.
                 for (int i = 0; i < perSource; i++) {
-                    second.add(admitted(port, PolicyClient.OTHER_SOURCE));
+                    second.add(admitted(port, WireClient.OTHER_SOURCE));
                 }
-                assertEquals(TOO_MANY + "\r\n", refusal(port, PolicyClient.OTHER_SOURCE));
+                assertEquals(TOO_MANY + "\r\n", refusal(port, WireClient.OTHER_SOURCE));
                 assertEquals(3, first.get(0).stat("rejected_connections"));
                 assertEquals(2 * perSource, first.get(0).stat("curr_connections"));
 
                 // Closing one of the first source's connections frees a slot for that source.
                 first.remove(0).close();
-                first.add(awaitAdmission(port, PolicyClient.ALLOWED_SOURCE));
-                assertEquals(TOO_MANY + "\r\n", refusal(port, PolicyClient.ALLOWED_SOURCE));
+                first.add(awaitAdmission(port, WireClient.LOCAL));
+                assertEquals(TOO_MANY + "\r\n", refusal(port, WireClient.LOCAL));
             } finally {
-                for (PolicyClient c : first) {
+                for (WireClient c : first) {
                     c.close();
                 }
-                for (PolicyClient c : second) {
+                for (WireClient c : second) {
                     c.close();
                 }
             }
@@ -179,12 +179,12 @@ class ConnectionCapTest {
      * Connects until admitted: the slot of a client that just closed is free once the server has read its FIN,
      * which takes a moment. Bounded to 5 s.
      */
-    private static PolicyClient awaitAdmission(int port, String source) throws Exception {
+    private static WireClient awaitAdmission(int port, String source) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int attempts = 0;
         while (System.nanoTime() < deadline) {
             attempts++;
-            PolicyClient c = PolicyClient.connect(port, source);
+            WireClient c = WireClient.connect(port, source);
             c.send("version\r\n");
             String reply = c.readLine();
             if (reply != null && reply.startsWith("VERSION ")) {

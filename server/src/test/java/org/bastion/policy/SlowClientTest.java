@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.bastion.transport.Server;
-import org.bastion.testing.PolicyClient;
+import org.bastion.testing.WireClient;
 import org.bastion.testing.PolicyServers;
 
 /**
@@ -17,10 +17,10 @@ import org.bastion.testing.PolicyServers;
  */
 class SlowClientTest {
     /** Sends one byte at a time every {@code gapMillis} until the server closes; true when it did within the limit. */
-    private static boolean dripUntilClosed(PolicyClient c, String text, long gapMillis, long limitMillis)
+    private static boolean dripUntilClosed(WireClient c, String text, long gapMillis, long limitMillis)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMillis);
-        c.readTimeoutMillis((int) gapMillis);
+        c.timeoutMillis((int) gapMillis);
         int i = 0;
         while (System.nanoTime() < deadline) {
             try {
@@ -39,8 +39,8 @@ class SlowClientTest {
     @Test
     void slowDripOfAValueIsClosedByTheRequestTimeout() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().requestTimeoutSeconds(1).build());
-                PolicyClient slow = PolicyClient.connect(server.port());
-                PolicyClient other = PolicyClient.connect(server.port())) {
+                WireClient slow = WireClient.connect(server.port());
+                WireClient other = WireClient.connect(server.port())) {
             slow.send("set k 0 0 1000\r\n");
             // A byte every 200 ms keeps the socket busy, but the request never completes: closed though never idle.
             long start = System.nanoTime();
@@ -57,7 +57,7 @@ class SlowClientTest {
     @Test
     void slowDripOfACommandLineIsClosedByTheRequestTimeout() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().requestTimeoutSeconds(1).build());
-                PolicyClient slow = PolicyClient.connect(server.port())) {
+                WireClient slow = WireClient.connect(server.port())) {
             assertTrue(dripUntilClosed(slow, "get aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 200, 15_000));
         }
     }
@@ -66,9 +66,9 @@ class SlowClientTest {
     void valueBeingSwallowedCountsAsUnfinished() throws Exception {
         // A value over -I is answered at once and its bytes discarded as they come: still an unfinished request.
         try (Server server = Server.start(PolicyServers.settings().maxItemSize(1024).requestTimeoutSeconds(1).build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("SERVER_ERROR object too large for cache", c.call("set k 0 0 100000\r\n" + "x".repeat(100)));
-            c.readTimeoutMillis(8000);
+            c.timeoutMillis(8000);
             assertTrue(c.closedByPeer(), "a swallowed value that never ends must time out");
         }
     }
@@ -76,9 +76,9 @@ class SlowClientTest {
     @Test
     void idleConnectionWithNothingPendingIsNotClosedByTheRequestTimeout() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().requestTimeoutSeconds(1).build());
-                PolicyClient quiet = PolicyClient.connect(server.port())) {
+                WireClient quiet = WireClient.connect(server.port())) {
             assertEquals("STORED", quiet.call("set k 0 0 1\r\nx\r\n"));
-            quiet.readTimeoutMillis(3000);
+            quiet.timeoutMillis(3000);
             assertFalse(quiet.closedByPeer(), "a connection with no partial request was closed");
             assertEquals("x", quiet.get("k"));
             assertEquals(0, quiet.stat("request_timeouts"));
@@ -90,7 +90,7 @@ class SlowClientTest {
         // Each write ends mid-command, so there is always a partial request, but requests keep completing.
         // 2 s timeout against a request every ~100 ms: only a 2 s stall of this JVM could fail it.
         try (Server server = Server.start(PolicyServers.settings().requestTimeoutSeconds(2).build());
-                PolicyClient busy = PolicyClient.connect(server.port())) {
+                WireClient busy = WireClient.connect(server.port())) {
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5000);
             int n = 0;
             busy.send("set k 0 0 1\r\n");
@@ -109,15 +109,15 @@ class SlowClientTest {
     @Test
     void idleTimeoutClosesQuietConnectionsAndSparesActiveOnes() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().idleTimeoutSeconds(2).build());
-                PolicyClient quiet = PolicyClient.connect(server.port());
-                PolicyClient active = PolicyClient.connect(server.port())) {
+                WireClient quiet = WireClient.connect(server.port());
+                WireClient active = WireClient.connect(server.port())) {
             assertTrue(quiet.call("version\r\n").startsWith("VERSION "));
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4500);
             while (System.nanoTime() < end) {
                 assertTrue(active.call("version\r\n").startsWith("VERSION "), "active connection was closed");
                 Thread.sleep(200);
             }
-            quiet.readTimeoutMillis(8000);
+            quiet.timeoutMillis(8000);
             assertTrue(quiet.closedByPeer(), "idle connection was not closed");
             assertTrue(active.call("version\r\n").startsWith("VERSION "));
             assertEquals(1, active.stat("idle_kicks"));
@@ -127,7 +127,7 @@ class SlowClientTest {
     @Test
     void longLineWithoutNewlineClosesTheConnection() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             try {
                 c.send("set " + "k".repeat(3000));
             } catch (IOException reset) {
@@ -140,7 +140,7 @@ class SlowClientTest {
     @Test
     void longGetLineIsServed() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             assertEquals("STORED", c.call("set k1 0 0 1\r\na\r\n"));
             StringBuilder line = new StringBuilder("get");
             for (int i = 0; i < 400; i++) {
@@ -158,7 +158,7 @@ class SlowClientTest {
     @Test
     void lineJustUnderTheLimitIsAnsweredNotClosed() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient c = PolicyClient.connect(server.port())) {
+                WireClient c = WireClient.connect(server.port())) {
             c.send("x".repeat(2000));
             Thread.sleep(200);
             assertEquals("ERROR", c.call("\r\n"));

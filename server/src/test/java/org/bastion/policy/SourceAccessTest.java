@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.io.TempDir;
 import org.bastion.transport.Server;
-import org.bastion.testing.PolicyClient;
+import org.bastion.testing.WireClient;
 import org.bastion.testing.PolicyServers;
 
 /** The source policy, seen from outside: who is served, who is closed unread, and reloading the allow file. */
@@ -24,7 +24,7 @@ class SourceAccessTest {
 
     /** A denied client sees the connection end without one byte, and what it sent never runs. */
     private static void assertDenied(int port) throws IOException {
-        try (PolicyClient denied = PolicyClient.connect(port, PolicyClient.OTHER_SOURCE)) {
+        try (WireClient denied = WireClient.connect(port, WireClient.OTHER_SOURCE)) {
             try {
                 denied.send("set intruder 0 0 3\r\nbad\r\n");
             } catch (IOException closedAlready) {
@@ -41,7 +41,7 @@ class SourceAccessTest {
         try (Server server = Server.start(PolicyServers.settings().allow("127.0.0.1/32").build())) {
             assertDenied(server.port());
             assertDenied(server.port());
-            try (PolicyClient ok = PolicyClient.connect(server.port())) {
+            try (WireClient ok = WireClient.connect(server.port())) {
                 assertNull(ok.get("intruder"), "nothing a denied source sent may execute");
                 assertEquals(2, ok.stat("denied_connections"));
                 assertEquals("STORED", ok.call("set mine 0 0 2\r\nok\r\n"));
@@ -54,7 +54,7 @@ class SourceAccessTest {
     void deniedClientThatSendsNothingSeesEndOfStreamAtOnce() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().allow("127.0.0.1/32").build());
                 java.net.Socket s = new java.net.Socket()) {
-            s.bind(new java.net.InetSocketAddress(PolicyClient.OTHER_SOURCE, 0));
+            s.bind(new java.net.InetSocketAddress(WireClient.OTHER_SOURCE, 0));
             s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5000);
             s.setSoTimeout(5000);
             long start = System.nanoTime();
@@ -67,7 +67,7 @@ class SourceAccessTest {
     void withoutRulesEveryLoopbackSourceIsServed() throws Exception {
         // 127.0.0.2 is loopback (all of 127/8 is), so the default loopback-only policy serves it.
         try (Server server = Server.start(PolicyServers.settings().build());
-                PolicyClient other = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+                WireClient other = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
             assertEquals("STORED", other.call("set k 0 0 1\r\nx\r\n"));
             assertEquals("x", other.get("k"));
             assertEquals(0, other.stat("denied_connections"));
@@ -78,15 +78,15 @@ class SourceAccessTest {
     void anyAllowRuleMeansOnlyListedSourcesEvenOnLoopback() throws Exception {
         // Listing 127.0.0.2 alone turns away 127.0.0.1, although it is loopback: rules replace the default.
         try (Server server = Server.start(PolicyServers.settings().allow("127.0.0.2/32").build())) {
-            try (PolicyClient listed = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient listed = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertEquals("STORED", listed.call("set k 0 0 1\r\nx\r\n"));
             }
-            try (PolicyClient unlisted = PolicyClient.connect(server.port(), PolicyClient.ALLOWED_SOURCE)) {
+            try (WireClient unlisted = WireClient.connect(server.port(), WireClient.LOCAL)) {
                 ByteArrayOutputStream received = new ByteArrayOutputStream();
                 assertTrue(unlisted.closedByPeer(received));
                 assertEquals(0, received.size());
             }
-            try (PolicyClient listed = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient listed = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertEquals(1, listed.stat("denied_connections"));
             }
         }
@@ -95,8 +95,8 @@ class SourceAccessTest {
     @Test
     void wideAllowRuleAdmitsBothSources() throws Exception {
         try (Server server = Server.start(PolicyServers.settings().allow("127.0.0.0/8").build());
-                PolicyClient a = PolicyClient.connect(server.port(), PolicyClient.ALLOWED_SOURCE);
-                PolicyClient b = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+                WireClient a = WireClient.connect(server.port(), WireClient.LOCAL);
+                WireClient b = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
             assertEquals("STORED", a.call("set k 0 0 1\r\na\r\n"));
             assertEquals("a", b.get("k"));
         }
@@ -107,30 +107,30 @@ class SourceAccessTest {
         Path file = dir.resolve("allow.txt");
         Files.writeString(file, "# clients\n127.0.0.1/32   # this host's main address\n\n");
         try (Server server = Server.start(PolicyServers.settings().allowFile(file).build());
-                PolicyClient first = PolicyClient.connect(server.port())) {
+                WireClient first = WireClient.connect(server.port())) {
             assertEquals("STORED", first.call("set k 0 0 1\r\nx\r\n"));
             assertDenied(server.port());
 
             Files.writeString(file, "127.0.0.2\n");
             assertTrue(server.reloadAllowFile());
-            try (PolicyClient second = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient second = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertEquals("x", second.get("k"));
             }
             // 127.0.0.1 is no longer listed: its open connection stays, new ones are refused.
             assertEquals("x", first.get("k"));
-            try (PolicyClient newFirst = PolicyClient.connect(server.port())) {
+            try (WireClient newFirst = WireClient.connect(server.port())) {
                 assertTrue(newFirst.closedByPeer());
             }
 
             // A broken file keeps the rules in effect.
             Files.writeString(file, "127.0.0.1/32\nnot-a-network\n");
             assertFalse(server.reloadAllowFile());
-            try (PolicyClient second = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient second = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertEquals("x", second.get("k"));
             }
             Files.delete(file);
             assertFalse(server.reloadAllowFile());
-            try (PolicyClient second = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient second = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertEquals("x", second.get("k"));
                 assertEquals(2, second.stat("denied_connections"));
             }
@@ -146,7 +146,7 @@ class SourceAccessTest {
             assertDenied(server.port());
             Files.writeString(file, "127.0.0.1\n127.0.0.2\n");
             assertTrue(server.reloadAllowFile());
-            try (PolicyClient other = PolicyClient.connect(server.port(), PolicyClient.OTHER_SOURCE)) {
+            try (WireClient other = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
                 assertTrue(other.call("version\r\n").startsWith("VERSION "));
             }
         }

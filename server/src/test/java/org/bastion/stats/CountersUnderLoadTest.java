@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.bastion.metrics.BastionMetrics;
 import org.bastion.store.Clock;
 import org.bastion.transport.Server;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** Concurrent clients on several event loops: `stats` and the Micrometer meters both equal the requests sent. */
 class CountersUnderLoadTest {
@@ -39,7 +39,7 @@ class CountersUnderLoadTest {
                 for (int c = 0; c < CLIENTS; c++) {
                     int client = c;
                     done.add(pool.submit(() -> {
-                        try (StatsWire w = new StatsWire(server.port())) {
+                        try (WireClient w = WireClient.connect(server.port())) {
                             for (int i = 0; i < ROUNDS; i++) {
                                 String key = "k" + client + "_" + i;
                                 w.call("set " + key + " 0 0 2\r\nab\r\n", "STORED\r\n");
@@ -58,7 +58,7 @@ class CountersUnderLoadTest {
                 pool.shutdownNow();
             }
             int n = CLIENTS * ROUNDS;
-            try (StatsWire w = new StatsWire(server.port())) {
+            try (WireClient w = WireClient.connect(server.port())) {
                 Map<String, String> s = w.stats("");
                 assertEquals(Integer.toString(2 * n), s.get("cmd_set"));
                 assertEquals(Integer.toString(2 * n), s.get("cmd_get"));

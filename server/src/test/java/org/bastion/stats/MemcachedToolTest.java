@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.bastion.transport.Server;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** memcached's own memcached-tool (Debian's memcached package) reads Bastion without errors, in its usual shapes. */
 class MemcachedToolTest {
@@ -24,7 +24,7 @@ class MemcachedToolTest {
     @BeforeAll
     static void start() throws Exception {
         server = Server.start(Settings.builder().port(0).threads(1).build());
-        try (StatsWire c = new StatsWire(server.port())) {
+        try (WireClient c = WireClient.connect(server.port())) {
             c.call("set small 0 0 3\r\nabc\r\n", "\r\n");
             c.call("set big 0 0 4000\r\n" + "x".repeat(4000) + "\r\n", "\r\n");
         }

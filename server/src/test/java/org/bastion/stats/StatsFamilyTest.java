@@ -13,7 +13,7 @@ import org.bastion.transport.Server;
 import org.bastion.store.Key;
 import org.bastion.store.SizeClasses;
 import org.bastion.store.Store;
-import org.bastion.testing.StatsWire;
+import org.bastion.testing.WireClient;
 
 /** memcached's stats subcommands against a live server: true figures, memcached's key names, -X honoured. */
 class StatsFamilyTest {
@@ -26,14 +26,14 @@ class StatsFamilyTest {
         }
     }
 
-    private StatsWire start(Settings.Builder settings) throws Exception {
+    private WireClient start(Settings.Builder settings) throws Exception {
         server = Server.start(settings.port(0).threads(2).build());
-        return new StatsWire(server.port());
+        return WireClient.connect(server.port());
     }
 
     @Test
     void generalStatsCountWhatHappened() throws Exception {
-        try (StatsWire c = start(Settings.builder())) {
+        try (WireClient c = start(Settings.builder())) {
             c.call("set a 0 0 1\r\nx\r\n", "\r\n");
             c.call("add a 0 0 1\r\ny\r\n", "\r\n");
             c.call("get a b\r\n", "END\r\n");
@@ -61,7 +61,7 @@ class StatsFamilyTest {
 
     @Test
     void settingsUseMemcachedNamesAndAddBastionsOwn() throws Exception {
-        try (StatsWire c = start(Settings.builder().memoryLimitMegabytes(16).maxConnections(50).flushAllDisabled(true)
+        try (WireClient c = start(Settings.builder().memoryLimitMegabytes(16).maxConnections(50).flushAllDisabled(true)
                 .maxConnectionsPerSource(7).readOnlyFrom("10.0.0.0/8").requestTimeoutSeconds(12))) {
             Map<String, String> s = c.stats("settings");
             assertEquals(Long.toString(16L << 20), s.get("maxbytes"));
@@ -84,7 +84,7 @@ class StatsFamilyTest {
 
     @Test
     void itemsSlabsAndSizesReportSizeClassesFromTheStore() throws Exception {
-        try (StatsWire c = start(Settings.builder())) {
+        try (WireClient c = start(Settings.builder())) {
             c.call("set small 0 0 3\r\nabc\r\n", "\r\n");
             c.call("set small2 0 0 3\r\nabc\r\n", "\r\n");
             String big = "x".repeat(5000);
@@ -111,7 +111,7 @@ class StatsFamilyTest {
 
     @Test
     void evictionsAreCountedPerSizeClass() throws Exception {
-        try (StatsWire c = start(Settings.builder().memoryLimitMegabytes(1).maxItemSize(4096))) {
+        try (WireClient c = start(Settings.builder().memoryLimitMegabytes(1).maxItemSize(4096))) {
             String value = "v".repeat(1000);
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < 3000; i++) {
@@ -130,7 +130,7 @@ class StatsFamilyTest {
 
     @Test
     void connsListsListenerAndEachConnection() throws Exception {
-        try (StatsWire c = start(Settings.builder()); StatsWire other = new StatsWire(server.port())) {
+        try (WireClient c = start(Settings.builder()); WireClient other = WireClient.connect(server.port())) {
             other.call("version\r\n", "\r\n");
             Map<String, String> conns = c.stats("conns");
             long listening = conns.values().stream().filter("conn_listening"::equals).count();
@@ -144,14 +144,14 @@ class StatsFamilyTest {
 
     @Test
     void cachedumpListsKeysUnlessDumpingIsDisabled() throws Exception {
-        try (StatsWire c = start(Settings.builder())) {
+        try (WireClient c = start(Settings.builder())) {
             c.call("set k 0 0 1\r\nv\r\n", "\r\n");
             int cls = SizeClasses.classOf(Store.weigh(Key.of("k"), 1));
             assertEquals("ITEM k [1 b; 0 s]\r\nEND\r\n", c.call("stats cachedump " + cls + " 0\r\n", "END\r\n"));
             assertEquals("END\r\n", c.call("stats detail dump\r\n", "END\r\n"));
         }
         server.close();
-        try (StatsWire c = start(Settings.builder().dumpingDisabled(true))) {
+        try (WireClient c = start(Settings.builder().dumpingDisabled(true))) {
             c.call("set k 0 0 1\r\nv\r\n", "\r\n");
             assertEquals("CLIENT_ERROR stats cachedump not allowed\r\n", c.call("stats cachedump 1 0\r\n", "\r\n"));
             assertEquals("CLIENT_ERROR stats cachedump not allowed\r\n", c.call("stats cachedump\r\n", "\r\n"));
@@ -162,7 +162,7 @@ class StatsFamilyTest {
 
     @Test
     void unknownSubcommandIsAnError() throws Exception {
-        try (StatsWire c = start(Settings.builder())) {
+        try (WireClient c = start(Settings.builder())) {
             assertEquals("ERROR\r\n", c.call("stats nonsense\r\n", "\r\n"));
         }
     }

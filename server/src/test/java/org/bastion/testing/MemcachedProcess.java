@@ -1,8 +1,6 @@
 package org.bastion.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,18 +23,26 @@ public final class MemcachedProcess implements AutoCloseable {
 
     /** Starts {@code memcached -U 0 -l 127.0.0.1 -p <port> -u nobody} plus {@code extraArgs}; waits until it accepts. */
     public static MemcachedProcess start(String... extraArgs) throws IOException, InterruptedException {
+        return start(false, extraArgs);
+    }
+
+    /** As {@link #start}, but also listening for UDP on the same port number ({@code -U <port>}). */
+    public static MemcachedProcess startWithUdp() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static MemcachedProcess start(boolean udp, String... extraArgs) throws IOException, InterruptedException {
         IOException last = null;
         for (int attempt = 0; attempt < 10; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            List<String> cmd = new ArrayList<>(List.of("memcached", "-U", "0", "-l", "127.0.0.1", "-p",
+            List<String> cmd = new ArrayList<>(List.of("memcached", "-U", udp ? Integer.toString(port) : "0", "-l", "127.0.0.1", "-p",
                     Integer.toString(port), "-u", "nobody"));
             cmd.addAll(List.of(extraArgs));
             Path log = Files.createTempFile("memcached-" + port, ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline && p.isAlive()) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                try (WireClient accepted = WireClient.connect(port)) {
                     Files.deleteIfExists(log);
                     return new MemcachedProcess(p, port);
                 } catch (IOException notYet) {

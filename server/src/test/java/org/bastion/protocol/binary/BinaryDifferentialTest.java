@@ -1,6 +1,23 @@
 package org.bastion.protocol.binary;
 
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bastion.config.Settings;
 import org.bastion.testing.BinaryFrames.Response;
+import org.bastion.testing.BinaryFrames;
+import org.bastion.testing.MemcachedProcess;
+import org.bastion.testing.WireClient;
+import org.bastion.transport.Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import static org.bastion.testing.BinaryFrames.OPAQUE;
 import static org.bastion.testing.BinaryFrames.ascii;
 import static org.bastion.testing.BinaryFrames.concat;
@@ -12,25 +29,6 @@ import static org.bastion.testing.BinaryFrames.setExtras;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-import org.bastion.config.Settings;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.bastion.transport.Server;
-import org.bastion.testing.BinaryFrames;
-import org.bastion.testing.MemcachedProcess;
 
 /**
  * The same binary request streams, valid and malformed, sent to Debian's memcached and to Bastion: the responses
@@ -151,36 +149,23 @@ class BinaryDifferentialTest {
 
     private static Outcome exchange(int port, byte[] stream) throws IOException {
         byte[] marker = BinaryFrames.request(0x0a, new byte[0], new byte[0], new byte[0], 0, END_MARKER);
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(concat(stream, marker));
-            socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            byte[] buf = new byte[64 * 1024];
+        try (WireClient c = WireClient.connect(port)) {
+            c.send(concat(stream, marker));
+            List<Response> received = new ArrayList<>();
             boolean closed = false;
-            while (true) {
-                List<Response> parsed = parseWhole(received.toByteArray());
-                if (!parsed.isEmpty() && parsed.get(parsed.size() - 1).opaque() == END_MARKER) {
-                    break;
-                }
-                int n;
+            while (received.isEmpty() || received.get(received.size() - 1).opaque() != END_MARKER) {
                 try {
-                    n = in.read(buf);
+                    received.add(c.readResponse());
                 } catch (SocketTimeoutException e) {
                     throw new AssertionError("no end marker and no close from port " + port + " after "
-                            + received.size() + " bytes");
-                } catch (IOException reset) {
-                    n = -1;
-                }
-                if (n < 0) {
+                            + received.size() + " packets");
+                } catch (IOException closedOrReset) {
                     closed = true;
                     break;
                 }
-                received.write(buf, 0, n);
             }
             List<String> out = new ArrayList<>();
-            for (Response r : parseWhole(received.toByteArray())) {
+            for (Response r : received) {
                 if (r.opaque() != END_MARKER) {
                     out.add(String.format("op=%02x status=%04x opaque=%08x cas=%s extras=%s key=%s value=%s",
                             r.opcode(), r.status(), r.opaque(), r.cas() == 0 ? "0" : "C", BinaryFrames.hex(r.extras()),
@@ -189,19 +174,5 @@ class BinaryDifferentialTest {
             }
             return new Outcome(out, closed);
         }
-    }
-
-    /** The whole packets at the start of a stream (a partial one at the end is left for the next read). */
-    private static List<Response> parseWhole(byte[] bytes) {
-        int end = 0;
-        while (end + 24 <= bytes.length) {
-            int body = ((bytes[end + 8] & 0xFF) << 24) | ((bytes[end + 9] & 0xFF) << 16)
-                    | ((bytes[end + 10] & 0xFF) << 8) | (bytes[end + 11] & 0xFF);
-            if (end + 24 + body > bytes.length) {
-                break;
-            }
-            end += 24 + body;
-        }
-        return BinaryFrames.parse(java.util.Arrays.copyOf(bytes, end));
     }
 }

@@ -3,23 +3,19 @@ package org.bastion.protocol.meta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.bastion.config.Settings;
+import org.bastion.testing.MemcachedProcess;
+import org.bastion.testing.WireClient;
+import org.bastion.transport.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.bastion.transport.Server;
-import org.bastion.testing.MemcachedProcess;
 
 /**
  * Sends the same seeded stream of generated meta commands, malformed ones included, to Debian's memcached and to
@@ -56,41 +52,15 @@ class MetaDifferentialTest {
 
     /** One connection that answers each command followed by {@code mn}, so quiet replies stay in step. */
     private static final class Conn implements AutoCloseable {
-        final Socket socket;
-        final InputStream in;
-        final OutputStream out;
+        final WireClient wire;
 
         Conn(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(5_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
+            wire = WireClient.connect(port).timeoutMillis(5_000);
         }
 
         String exchange(String request) throws IOException {
-            out.write((request + "mn\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!endsWithNoop(got) && System.nanoTime() < deadline) {
-                int n;
-                try {
-                    n = in.read(buf);
-                } catch (java.net.SocketTimeoutException e) {
-                    break;
-                }
-                if (n < 0) {
-                    break;
-                }
-                got.write(buf, 0, n);
-            }
-            return got.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        private static boolean endsWithNoop(ByteArrayOutputStream got) {
-            String s = got.toString(StandardCharsets.ISO_8859_1);
-            return s.equals("MN\r\n") || s.endsWith("\nMN\r\n");
+            wire.send(request + "mn\r\n");
+            return wire.readUntilOrGiveUp(s -> s.equals("MN\r\n") || s.endsWith("\nMN\r\n"));
         }
 
         /** This server's current CAS of the key (0 on a miss), read without touching access bookkeeping. */
@@ -102,7 +72,7 @@ class MetaDifferentialTest {
 
         @Override
         public void close() throws IOException {
-            socket.close();
+            wire.close();
         }
     }
 

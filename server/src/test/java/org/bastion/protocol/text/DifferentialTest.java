@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.bastion.testing.MemcachedProcess;
-import org.bastion.testing.TextConnection;
+import org.bastion.testing.WireClient;
 
 /**
  * The same seeded command stream, malformed input included, goes to Debian's memcached (started here) and to Bastion
@@ -159,18 +159,18 @@ class DifferentialTest {
 
     /** One server's connection, remembering the CAS values it handed out so {@code cas} units can use them. */
     private static final class Peer implements AutoCloseable {
-        private final TextConnection connection;
+        private final WireClient connection;
         private final Map<String, String> lastCas = new HashMap<>();
 
         Peer(int port) throws IOException {
-            connection = new TextConnection(port);
+            connection = WireClient.connect(port);
         }
 
         /** Sends the unit (CAS placeholders resolved) and the marker; returns the reply with CAS values masked. */
         String exchange(String unit) throws IOException {
             connection.send(resolveCas(unit).getBytes(StandardCharsets.ISO_8859_1));
             connection.send(MARKER_COMMAND);
-            byte[] got = connection.readUntilEndsWith(MARKER_REPLY);
+            byte[] got = connection.readUntil(MARKER_REPLY);
             String reply = new String(got, 0, got.length - MARKER_REPLY.length, StandardCharsets.ISO_8859_1);
             Matcher m = VALUE_WITH_CAS.matcher(reply);
             StringBuilder masked = new StringBuilder();

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.bastion.testing.MemcachedProcess;
-import org.bastion.testing.TextConnection;
+import org.bastion.testing.WireClient;
 
 /**
  * Proves the expected bytes in {@link TextFixtures} are Debian memcached's: each fixture is replayed against a
@@ -38,17 +38,17 @@ class TextFixturesMatchMemcachedTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("referenceFixtures")
     void memcachedGivesTheFixtureReply(TextFixtures.Fixture fixture) throws IOException {
-        try (TextConnection c = new TextConnection(memcached.port())) {
+        try (WireClient c = WireClient.connect(memcached.port())) {
             c.send("flush_all\r\n");
-            c.readUntilEndsWith(bytes("OK\r\n"));
+            c.readUntil(bytes("OK\r\n"));
             c.send(fixture.request());
             String reply;
             if (fixture.closes()) {
-                reply = TextConnection.ascii(c.readToEnd());
+                reply = WireClient.ascii(c.readToEnd());
             } else {
                 // Then a marker, so a reply longer than expected shows up as a difference too.
                 c.send("mn\r\n");
-                byte[] got = c.readUntilEndsWith(bytes("MN\r\n"));
+                byte[] got = c.readUntil(bytes("MN\r\n"));
                 reply = new String(got, 0, got.length - 4, StandardCharsets.ISO_8859_1);
             }
             assertEquals(TextProtocolHandlerTest.maskCas(fixture.reply()), TextProtocolHandlerTest.maskCas(reply));

@@ -116,8 +116,19 @@ public final class Audit {
         } else if (user == null && startedAsRoot) {
             out.add(new Finding(Severity.HIGH, "user", "started as root without -u: the server runs as nobody, an"
                     + " account other services share", "add -u/--user with a dedicated user, for example -u bastion"));
-        } else if (user != null && !accountExists(user, Path.of("/etc/passwd"))) {
-            out.add(new Finding(Severity.HIGH, "user", "-u " + user + ": no such account in /etc/passwd, so the"
+        }
+        return out;
+    }
+
+    /**
+     * Findings about this host for a configuration: what {@link #configuration} cannot see from the settings alone
+     * (a {@code -u} account that does not exist here, so a start as root would fail).
+     */
+    public static List<Finding> host(Settings settings, Path passwd) {
+        List<Finding> out = new ArrayList<>();
+        String user = settings.user();
+        if (user != null && !"root".equals(user) && !accountExists(user, passwd)) {
+            out.add(new Finding(Severity.HIGH, "user", "-u " + user + ": no such account in " + passwd + ", so the"
                     + " server cannot start as root", "create it (useradd --system " + user + ") or name another"));
         }
         return out;

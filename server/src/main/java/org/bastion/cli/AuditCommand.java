@@ -3,6 +3,7 @@ package org.bastion.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -76,7 +77,9 @@ final class AuditCommand {
         }
         out.println("bastion audit: configuration " + (args.length == 0 ? "(defaults)" : String.join(" ", args))
                 + (root ? " (as root)" : ""));
-        return report(Audit.configuration(settings, root), out);
+        List<Finding> findings = new ArrayList<>(Audit.configuration(settings, root));
+        findings.addAll(Audit.host(settings, Path.of("/etc/passwd")));
+        return report(findings, out);
     }
 
     private static int probe(String target, PrintStream out, PrintStream err) {

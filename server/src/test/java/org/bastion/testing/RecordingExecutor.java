@@ -8,6 +8,7 @@ import org.bastion.command.Executor;
 import org.bastion.command.Outcome;
 import org.bastion.policy.Session;
 import org.bastion.store.Key;
+import org.bastion.store.Store;
 
 /**
  * An {@link Executor} for translator tests: it records every {@link Command} it is given (copied, since a get and its
@@ -33,8 +34,12 @@ public final class RecordingExecutor implements Executor {
     @Override
     public Outcome execute(Session session, Command command) {
         commands.add(copy(command));
-        if (command instanceof Command.Get || command instanceof Command.MetaGet) {
+        if (command instanceof Command.Get) {
             return Outcome.Done.MISS;
+        }
+        if (command instanceof Command.MetaGet) {
+            // A meta get always reads, even on a miss: the result carries the bookkeeping its flags print.
+            return new Outcome.Read(new Store.ReadResult(null, false, 0, 0, false, false, false));
         }
         if (command instanceof Command.Stats) {
             return Outcome.Done.UNKNOWN_STATS;

@@ -193,7 +193,9 @@ final class TextFixtures {
                 "CLIENT_ERROR bad command line format\r\n"));
         out.add(f("slabs automove noreply", "slabs automove 2 noreply\r\nversion\r\n", "VERSION 1.6.18\r\n"));
         out.add(f("slabs alone", "slabs\r\nslabs automove\r\n", "ERROR\r\nERROR\r\n"));
-        out.add(f("metadump of an empty cache", "lru_crawler metadump all\r\n", "END\r\n"));
+        // memcached runs metadump on its LRU crawler thread, which can keep a fresh connection waiting for seconds; the
+        // format against a real memcached is checked by MemcachedToolTest's dump instead.
+        out.add(new Fixture("metadump of an empty cache", "lru_crawler metadump all\r\n", "END\r\n", false, true));
         out.add(f("metadump of a class that does not exist", "lru_crawler metadump 99\r\n",
                 "BADCLASS invalid class id\r\n"));
         out.add(f("lru_crawler without a subcommand", "lru_crawler\r\nlru_crawler metadump\r\n",

@@ -201,8 +201,12 @@ public sealed interface Command {
     record Stats(String group, String arg, String arg2) implements Command {
         @Override
         public Access access() {
-            boolean dumps = group.equals("cachedump") || (group.equals("detail") && "dump".equals(arg));
-            return dumps ? Access.DUMP : Access.READ;
+            if (group.equals("detail")) {
+                // dump names key prefixes; on/off change what the server does on every get
+                return "dump".equals(arg) ? Access.PEEK : "on".equals(arg) || "off".equals(arg) ? Access.ADMIN
+                        : Access.READ;
+            }
+            return group.equals("cachedump") ? Access.DUMP : Access.READ;
         }
     }
 

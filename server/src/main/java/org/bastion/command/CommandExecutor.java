@@ -110,6 +110,7 @@ public final class CommandExecutor implements Executor {
     private Outcome get(Command.Get get) {
         stats.cmdGet.increment();
         Item item = store.get(get.key());
+        stats.prefixes.get(get.key(), settings.prefixDelimiter(), item != null);
         if (item == null) {
             stats.getMisses.increment();
             return Outcome.Done.MISS;
@@ -122,6 +123,7 @@ public final class CommandExecutor implements Executor {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
         Item item = store.touch(get.key(), store.deadline(get.exptime()));
+        stats.prefixes.get(get.key(), settings.prefixDelimiter(), item != null);
         if (item == null) {
             stats.getMisses.increment();
             stats.touchMisses.increment();
@@ -147,6 +149,7 @@ public final class CommandExecutor implements Executor {
 
     private Outcome write(Command.Write w) {
         stats.cmdSet.increment();
+        stats.prefixes.set(w.key(), settings.prefixDelimiter());
         if (w.value() == null || w.length() > settings.maxItemSize()) {
             stats.storeTooLarge.increment();
             stats.count(Stats.command(w.mode()), Stats.Outcome.ERROR);
@@ -185,6 +188,9 @@ public final class CommandExecutor implements Executor {
     }
 
     private Outcome delete(Command.Delete d) {
+        if (!d.meta()) {
+            stats.prefixes.delete(d.key(), settings.prefixDelimiter());
+        }
         long deadline = d.hasExptime() ? store.deadline(d.exptime()) : Store.KEEP;
         Store.DeleteResult result = d.meta()
                 ? store.metaDelete(d.key(), d.hasCompare(), d.compareCas(), d.invalidate(), d.emptyValue(), deadline,

@@ -64,6 +64,9 @@ public final class Stats implements StoreListener {
      */
     private final LongAdder[] outcomes = new LongAdder[Command.values().length * Outcome.values().length];
 
+    /** {@code stats detail}: per-prefix counts, off until {@code stats detail on}. */
+    public final PrefixStats prefixes = new PrefixStats();
+
     // store
     public final LongAdder totalItems = new LongAdder();
     public final LongAdder evictions = new LongAdder();

@@ -210,6 +210,15 @@ public sealed interface Command {
         }
     }
 
+    /** {@code watch}: stream log lines of {@code flags} ({@code LogWatchers}' bits) on this connection. */
+    record Watch(int flags) implements Command {
+        @Override
+        public Access access() {
+            // Streams that name keys are refused to read-only sources; every stream is off under -X.
+            return (flags & org.bastion.stats.LogWatchers.KEYED) != 0 ? Access.PEEK : Access.DUMP;
+        }
+    }
+
     /** verbosity: the server's log level. */
     record Verbosity(int level) implements Command {
         @Override

@@ -143,8 +143,7 @@ public final class Flags {
             + " the JVM's -XX:+UseLargePages)")
     boolean largePages;
 
-    @Option(names = {"-D"}, paramLabel = "<char>", description = "memcached: stats detail prefix delimiter; ignored with"
-            + " a warning (no stats detail yet)")
+    @Option(names = {"-D"}, paramLabel = "<char>", description = "stats detail prefix delimiter (default: ':')")
     String prefixDelimiter;
 
     @Option(names = {"-N", "--napi_ids"}, paramLabel = "<num>", description = "memcached: NAPI ids; ignored with a warning")
@@ -254,6 +253,9 @@ public final class Flags {
         b.shutdownEnabled(enableShutdown);
         b.flushAllDisabled(disableFlushAll);
         b.dumpingDisabled(disableDumping);
+        if (prefixDelimiter != null) {
+            b.prefixDelimiter(prefixDelimiter);
+        }
         b.daemon(daemon);
         b.pidFile(pidFile);
         b.logFile(logFile);
@@ -319,9 +321,6 @@ public final class Flags {
         }
         if (largePages) {
             warnings.add("-L/--enable-largepages is ignored: give the JVM -XX:+UseLargePages instead");
-        }
-        if (prefixDelimiter != null) {
-            warnings.add("-D is ignored: Bastion has no stats detail yet");
         }
         if (napiIds != null) {
             warnings.add("-N/--napi_ids is ignored: Bastion does not group connections by NAPI id");

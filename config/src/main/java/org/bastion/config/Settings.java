@@ -41,6 +41,7 @@ public final class Settings {
     private final boolean flushAllDisabled;
     private final boolean shutdownEnabled;
     private final boolean dumpingDisabled;
+    private final char prefixDelimiter;
     private final Path pidFile;
     private final Path logFile;
     private final boolean enableCoredumps;
@@ -68,6 +69,7 @@ public final class Settings {
         this.flushAllDisabled = b.flushAllDisabled;
         this.shutdownEnabled = b.shutdownEnabled;
         this.dumpingDisabled = b.dumpingDisabled;
+        this.prefixDelimiter = b.prefixDelimiter;
         this.pidFile = b.pidFile;
         this.logFile = b.logFile;
         this.enableCoredumps = b.enableCoredumps;
@@ -107,6 +109,7 @@ public final class Settings {
         b.flushAllDisabled = flushAllDisabled;
         b.shutdownEnabled = shutdownEnabled;
         b.dumpingDisabled = dumpingDisabled;
+        b.prefixDelimiter = prefixDelimiter;
         b.pidFile = pidFile;
         b.logFile = logFile;
         b.enableCoredumps = enableCoredumps;
@@ -149,6 +152,8 @@ public final class Settings {
     public boolean shutdownEnabled() { return shutdownEnabled; }
     /** {@code -X}. */
     public boolean dumpingDisabled() { return dumpingDisabled; }
+    /** {@code -D}: the character that ends a key's prefix for {@code stats detail} (memcached's {@code stat_key_prefix}). */
+    public char prefixDelimiter() { return prefixDelimiter; }
     public Path pidFile() { return pidFile; }
     /** Where the CLI writes its output and log ({@code logfile <path>} as in Debian's memcached.conf), or null. */
     public Path logFile() { return logFile; }
@@ -188,6 +193,7 @@ public final class Settings {
         line(s, "flush_enabled", flushAllDisabled ? "no" : "yes");
         line(s, "shutdown_command", shutdownEnabled ? "yes" : "no");
         line(s, "dump_enabled", dumpingDisabled ? "no" : "yes");
+        line(s, "stat_key_prefix", prefixDelimiter);
         if (user != null) {
             line(s, "user", user);
         }
@@ -236,6 +242,7 @@ public final class Settings {
         private boolean flushAllDisabled;
         private boolean shutdownEnabled;
         private boolean dumpingDisabled;
+        private char prefixDelimiter = ':';
         private Path pidFile;
         private Path logFile;
         private boolean enableCoredumps;
@@ -402,6 +409,20 @@ public final class Settings {
 
         public Builder shutdownEnabled(boolean enabled) {
             this.shutdownEnabled = enabled;
+            return this;
+        }
+
+        /** {@code -D <char>}: the prefix delimiter of {@code stats detail}; memcached takes the first character. */
+        public Builder prefixDelimiter(String delimiter) {
+            if (delimiter == null || delimiter.isEmpty()) {
+                throw new SettingsException("-D", "needs a delimiter character");
+            }
+            this.prefixDelimiter = delimiter.charAt(0);
+            return this;
+        }
+
+        public Builder prefixDelimiter(char delimiter) {
+            this.prefixDelimiter = delimiter;
             return this;
         }
 

@@ -201,8 +201,21 @@ public sealed interface Command {
     record Stats(String group, String arg, String arg2) implements Command {
         @Override
         public Access access() {
-            boolean dumps = group.equals("cachedump") || (group.equals("detail") && "dump".equals(arg));
-            return dumps ? Access.DUMP : Access.READ;
+            if (group.equals("detail")) {
+                // dump names key prefixes; on/off change what the server does on every get
+                return "dump".equals(arg) ? Access.PEEK : "on".equals(arg) || "off".equals(arg) ? Access.ADMIN
+                        : Access.READ;
+            }
+            return group.equals("cachedump") ? Access.DUMP : Access.READ;
+        }
+    }
+
+    /** {@code watch}: stream log lines of {@code flags} ({@code LogWatchers}' bits) on this connection. */
+    record Watch(int flags) implements Command {
+        @Override
+        public Access access() {
+            // Streams that name keys are refused to read-only sources; every stream is off under -X.
+            return (flags & org.bastion.stats.LogWatchers.KEYED) != 0 ? Access.PEEK : Access.DUMP;
         }
     }
 

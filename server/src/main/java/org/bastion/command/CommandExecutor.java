@@ -7,9 +7,11 @@ import org.bastion.policy.Decision;
 import org.bastion.policy.Policy;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
+import org.bastion.stats.LogWatchers;
 import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
 import org.bastion.stats.StatsReport;
+import org.bastion.stats.Watcher;
 import org.bastion.store.Item;
 import org.bastion.store.Numbers;
 import org.bastion.store.Store;
@@ -63,21 +65,24 @@ public final class CommandExecutor implements Executor {
         }
         // Java 17 has no pattern switch: one instanceof per member of the sealed family, the last one a failure.
         if (command instanceof Command.Get get) {
-            return get.touches() ? getAndTouch(get) : get(get);
+            return get.touches() ? getAndTouch(get, session) : get(get, session);
         } else if (command instanceof Command.MetaGet read) {
-            return metaRead(read);
+            return metaRead(read, session);
         } else if (command instanceof Command.Write write) {
-            return write(write);
+            return write(write, session);
         } else if (command instanceof Command.Delete delete) {
-            return delete(delete);
+            return delete(delete, session);
         } else if (command instanceof Command.Delta delta) {
             return delta(delta);
         } else if (command instanceof Command.Touch touch) {
-            return touch(touch);
+            return touch(touch, session);
         } else if (command instanceof Command.Flush flush) {
             return flush(flush);
         } else if (command instanceof Command.Stats query) {
             return stats(query);
+        } else if (command instanceof Command.Watch watch) {
+            Watcher watcher = stats.watchers.attach(watch.flags(), Watcher.CAPACITY_BYTES);
+            return new Outcome.Watching(watcher, () -> stats.watchers.detach(watcher));
         } else if (command instanceof Command.Verbosity verbosity) {
             control.verbosity(verbosity.level());
             return Outcome.Done.OK;
@@ -107,9 +112,11 @@ public final class CommandExecutor implements Executor {
         }
     }
 
-    private Outcome get(Command.Get get) {
+    private Outcome get(Command.Get get, Session session) {
         stats.cmdGet.increment();
         Item item = store.get(get.key());
+        stats.watchers.itemGet(get.key(), item, session.id());
+        stats.prefixes.get(get.key(), settings.prefixDelimiter(), item != null);
         if (item == null) {
             stats.getMisses.increment();
             return Outcome.Done.MISS;
@@ -118,10 +125,12 @@ public final class CommandExecutor implements Executor {
         return get.hit().of(item);
     }
 
-    private Outcome getAndTouch(Command.Get get) {
+    private Outcome getAndTouch(Command.Get get, Session session) {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
         Item item = store.touch(get.key(), store.deadline(get.exptime()));
+        stats.watchers.itemGet(get.key(), item, session.id());
+        stats.prefixes.get(get.key(), settings.prefixDelimiter(), item != null);
         if (item == null) {
             stats.getMisses.increment();
             stats.touchMisses.increment();
@@ -132,8 +141,9 @@ public final class CommandExecutor implements Executor {
         return get.hit().of(item);
     }
 
-    private Outcome metaRead(Command.MetaGet read) {
+    private Outcome metaRead(Command.MetaGet read, Session session) {
         Store.ReadResult result = store.metaRead(read.key(), read.options());
+        stats.watchers.itemGet(read.key(), result.item(), session.id());
         // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
         boolean touch = read.options().newDeadline() != Store.KEEP && result.item() != null;
         (touch ? stats.cmdTouch : stats.cmdGet).increment();
@@ -145,8 +155,9 @@ public final class CommandExecutor implements Executor {
         return new Outcome.Read(result);
     }
 
-    private Outcome write(Command.Write w) {
+    private Outcome write(Command.Write w, Session session) {
         stats.cmdSet.increment();
+        stats.prefixes.set(w.key(), settings.prefixDelimiter());
         if (w.value() == null || w.length() > settings.maxItemSize()) {
             stats.storeTooLarge.increment();
             stats.count(Stats.command(w.mode()), Stats.Outcome.ERROR);
@@ -155,9 +166,18 @@ public final class CommandExecutor implements Executor {
             }
             return Outcome.Done.TOO_LARGE;
         }
+        if (stats.watchers.wants(LogWatchers.FETCHERS)) {
+            stats.watchers.itemGet(w.key(), store.peek(w.key()), session.id()); // memcached logs a write's lookup
+        }
         Store.WriteResult written = store.write(w.mode(), w.key(), w.flags(), store.deadline(w.exptime()), w.value(),
                 w.cas(), w.newCas(), w.allowStale(), w.binaryKey());
         countWrite(w.mode(), written.result());
+        if (stats.watchers.wants(LogWatchers.MUTATIONS)) {
+            long ttl = w.exptime() <= 0 ? 0 : w.exptime() > 2_592_000
+                    ? Math.max(0, w.exptime() - store.clock().wallMillis() / 1000) : w.exptime();
+            stats.watchers.itemStore(w.key(), written.result(), w.mode().name().toLowerCase(java.util.Locale.ROOT), ttl,
+                    (int) w.length(), session.id());
+        }
         return new Outcome.Wrote(written.result(), written.item());
     }
 
@@ -184,7 +204,13 @@ public final class CommandExecutor implements Executor {
         }
     }
 
-    private Outcome delete(Command.Delete d) {
+    private Outcome delete(Command.Delete d, Session session) {
+        if (!d.meta()) {
+            stats.prefixes.delete(d.key(), settings.prefixDelimiter());
+        }
+        if (stats.watchers.wants(LogWatchers.FETCHERS)) {
+            stats.watchers.itemGet(d.key(), store.peek(d.key()), session.id()); // memcached logs a delete's lookup
+        }
         long deadline = d.hasExptime() ? store.deadline(d.exptime()) : Store.KEEP;
         Store.DeleteResult result = d.meta()
                 ? store.metaDelete(d.key(), d.hasCompare(), d.compareCas(), d.invalidate(), d.emptyValue(), deadline,
@@ -237,9 +263,10 @@ public final class CommandExecutor implements Executor {
         };
     }
 
-    private Outcome touch(Command.Touch t) {
+    private Outcome touch(Command.Touch t, Session session) {
         stats.cmdTouch.increment();
         Item touched = store.touch(t.key(), store.deadline(t.exptime()));
+        stats.watchers.itemGet(t.key(), touched, session.id());
         if (touched == null) {
             stats.touchMisses.increment();
             return Outcome.Done.MISS;

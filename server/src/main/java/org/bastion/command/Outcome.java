@@ -91,6 +91,10 @@ public sealed interface Outcome {
      * A {@code stats} subcommand whose reply is not name/value pairs: {@code cachedump}'s ITEM lines and the error and
      * status lines memcached gives for bad arguments. Text only; the binary protocol answers it with its terminator.
      */
+    /** {@code watch} accepted: stream the watcher's lines; run {@code detach} when the connection closes. */
+    record Watching(org.bastion.stats.Watcher watcher, Runnable detach) implements Outcome {
+    }
+
     record Lines(List<String> lines) implements Outcome {
     }
 

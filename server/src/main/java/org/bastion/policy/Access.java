@@ -15,11 +15,16 @@ public enum Access {
     SHUTDOWN,
     /** Lists keys ({@code stats cachedump}, {@code stats detail dump}, {@code lru_crawler metadump}): {@code -X} switches it off. */
     DUMP,
+    /**
+     * Shows keys or key prefixes as they are used ({@code stats detail dump}, {@code watch} of fetchers, mutations or
+     * evictions): {@code -X} switches it off, as {@link #DUMP}, and a read-only source is refused it.
+     */
+    PEEK,
     /** Changes how the server runs ({@code cache_memlimit}, {@code slabs automove}): a write for policy's purposes. */
     ADMIN;
 
-    /** Whether a read-only source is refused this. */
+    /** Whether a read-only source is refused this ({@link #PEEK} too: read-only sources may not see others' keys). */
     boolean changesData() {
-        return this == WRITE || this == FLUSH || this == SHUTDOWN || this == ADMIN;
+        return this == WRITE || this == FLUSH || this == SHUTDOWN || this == ADMIN || this == PEEK;
     }
 }

@@ -31,12 +31,12 @@ public final class Policy {
         if (access == Access.SHUTDOWN && !shutdownEnabled) {
             return Decision.SHUTDOWN_DISABLED;
         }
-        if (access == Access.DUMP && dumpingDisabled) {
+        if ((access == Access.DUMP || access == Access.PEEK) && dumpingDisabled) {
             return Decision.DUMP_DISABLED;
         }
         if (session.readOnly() && access.changesData()) {
             securityLog.event(SecurityLog.Kind.READ_ONLY_VIOLATION, session.sourceAddress(),
-                    "write refused: source is in --read-only-from");
+                    (access == Access.PEEK ? "key listing" : "write") + " refused: source is in --read-only-from");
             return Decision.READ_ONLY;
         }
         return Decision.ALLOW;

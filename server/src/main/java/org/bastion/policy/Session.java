@@ -15,6 +15,8 @@ public final class Session implements ConnectionInfo {
     private final boolean readOnly;
     /** Clock nanos of the last complete command, for {@code stats conns}. */
     private volatile long lastCommandNanos = System.nanoTime();
+    /** The connection's number in {@code stats conns}, {@code watch} and {@code -v} lines (memcached's fd). */
+    private volatile long id;
 
     public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
         this.remote = remote instanceof InetSocketAddress inet ? inet : null;
@@ -34,6 +36,14 @@ public final class Session implements ConnectionInfo {
     /** Whether the source is in {@code --read-only-from}. */
     public boolean readOnly() {
         return readOnly;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public void id(long id) {
+        this.id = id;
     }
 
     /** Marks a command as complete now. */

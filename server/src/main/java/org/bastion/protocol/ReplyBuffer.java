@@ -19,6 +19,11 @@ public final class ReplyBuffer {
         this.stats = stats;
     }
 
+    /** The connection's context, for replies that outlive a read batch ({@code watch}). */
+    public ChannelHandlerContext context() {
+        return ctx;
+    }
+
     /** The buffer to append small reply parts to. */
     public ByteBuf buf() {
         if (current == null) {

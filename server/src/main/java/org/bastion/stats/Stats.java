@@ -64,6 +64,12 @@ public final class Stats implements StoreListener {
      */
     private final LongAdder[] outcomes = new LongAdder[Command.values().length * Outcome.values().length];
 
+    /** {@code watch}: the attached watchers and their log lines. */
+    public final LogWatchers watchers = new LogWatchers();
+
+    /** {@code stats detail}: per-prefix counts, off until {@code stats detail on}. */
+    public final PrefixStats prefixes = new PrefixStats();
+
     // store
     public final LongAdder totalItems = new LongAdder();
     public final LongAdder evictions = new LongAdder();
@@ -102,6 +108,11 @@ public final class Stats implements StoreListener {
     @Override
     public void itemLinked() {
         totalItems.increment();
+    }
+
+    @Override
+    public void evictedItem(org.bastion.store.Key key, org.bastion.store.Item item) {
+        watchers.eviction(key, item);
     }
 
     @Override

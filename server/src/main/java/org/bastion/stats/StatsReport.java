@@ -111,7 +111,8 @@ public final class StatsReport {
         stat(out, "shutdown_command", st.shutdownEnabled() ? "yes" : "no");
         stat(out, "growth_factor", "2.00");
         stat(out, "num_threads", facts.threads());
-        stat(out, "detail_enabled", "no");
+        stat(out, "stat_key_prefix", st.prefixDelimiter());
+        stat(out, "detail_enabled", stats.prefixes.enabled() ? "yes" : "no");
         stat(out, "cas_enabled", "yes");
         stat(out, "tcp_backlog", 1024);
         stat(out, "binding_protocol", switch (st.protocol()) {
@@ -339,19 +340,14 @@ public final class StatsReport {
         return s.toString();
     }
 
-    /**
-     * {@code stats detail}: Bastion keeps no per-prefix figures ({@code detail_enabled no}), so {@code dump} lists none
-     * and {@code on} is refused rather than pretended.
-     */
+    /** {@code stats detail on|off|dump}, answered as memcached 1.6.18 answers them. */
     public List<String> detail(String arg) {
         if ("dump".equals(arg)) {
-            return List.of("END");
+            return stats.prefixes.dump();
         }
-        if ("off".equals(arg)) {
+        if ("on".equals(arg) || "off".equals(arg)) {
+            stats.prefixes.enabled("on".equals(arg));
             return List.of("OK");
-        }
-        if ("on".equals(arg)) {
-            return List.of("SERVER_ERROR per-prefix stats are not supported");
         }
         return List.of("CLIENT_ERROR usage: stats detail on|off|dump");
     }

@@ -69,6 +69,7 @@ public final class Store {
                     if (cause == RemovalCause.SIZE) {
                         listener.evicted(k != null && v != null ? weigh(k, v.value.length) : -1,
                                 v == null || v.fetched);
+                        listener.evictedItem(k, v);
                     }
                 })
                 .build();

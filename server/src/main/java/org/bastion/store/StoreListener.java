@@ -8,6 +8,10 @@ public interface StoreListener {
     /** The size policy evicted an item of {@code weight} bytes; {@code fetched}: it had been read. */
     void evicted(long weight, boolean fetched);
 
+    /** The same eviction, with the item, for {@code watch evictions}; called after {@link #evicted}. */
+    default void evictedItem(Key key, Item item) {
+    }
+
     /** A read found the item expired; {@code fetched}: it had been read before. */
     void foundExpired(boolean fetched);
 

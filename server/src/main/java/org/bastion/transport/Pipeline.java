@@ -81,7 +81,12 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
         // Registered for `stats conns` while the connection is open, whatever protocol it turns out to speak.
         ConnectionRegistry registry = stats.connections;
         long id = registry.add(session);
-        pipeline.channel().closeFuture().addListener(f -> registry.remove(id));
+        session.id(id);
+        stats.watchers.connNew(session.remote(), id);
+        pipeline.channel().closeFuture().addListener(f -> {
+            registry.remove(id);
+            stats.watchers.connClose(session.remote(), id);
+        });
         pipeline.addLast(DETECT, detector(session));
     }
 

@@ -38,6 +38,7 @@ final class TextCommands {
     private static final byte[] MEMLIMIT_TOO_LARGE =
             Replies.ascii("SERVER_ERROR cache_memlimit is more than this server's heap holds\r\n");
     private static final byte[] METADUMP_DISABLED = Replies.ascii("ERROR metadump not allowed\r\n");
+    private static final byte[] WATCH_DISABLED = Replies.ascii("CLIENT_ERROR watch not allowed\r\n");
     private static final byte[] BAD_CLASS = Replies.ascii("BADCLASS invalid class id\r\n");
 
     /** What the decoder does after a command line. */
@@ -82,6 +83,8 @@ final class TextCommands {
     private long pendingCas;
     private boolean pendingNoreply;
     private MetaCommands.PendingSet pendingMeta;
+    /** Set once {@code watch} is accepted: from then on input is ignored, as memcached does. */
+    private boolean watching;
 
     TextCommands(Executor exec, Session session, ReplyBuffer reply) {
         this.exec = exec;
@@ -154,6 +157,9 @@ final class TextCommands {
     Next process(byte[] commandLine, int len) {
         line = commandLine;
         next = Next.LINE;
+        if (watching) {
+            return next;
+        }
         tokenize(len);
         // memcached: every command has at least one token of two or more bytes.
         if (ntok == 0 || tokenLength(0) < 2) {
@@ -204,6 +210,8 @@ final class TextCommands {
             reply.write(VERSION_REPLY);
         } else if (tokenIs(0, "quit")) {
             next = Next.CLOSE;
+        } else if (tokenIs(0, "watch")) {
+            watch();
         } else if (tokenIs(0, "verbosity")) {
             verbosity();
         } else if (tokenIs(0, "stats")) {
@@ -519,6 +527,28 @@ final class TextCommands {
             send(refusal(refused), noreply);
         } else {
             send(outcome == Outcome.Done.BAD_ARGUMENT ? Replies.BAD_EXPTIME : Replies.OK, noreply);
+        }
+    }
+
+    private void watch() {
+        String[] names = new String[ntok - 1];
+        for (int t = 1; t < ntok; t++) {
+            names[t - 1] = token(t);
+        }
+        int flags = WatchStream.flags(names);
+        if (flags < 0) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.Watch(flags));
+        if (outcome instanceof Outcome.Watching watching) {
+            reply.write(Replies.OK);
+            this.watching = true;
+            WatchStream.start(reply.context(), watching);
+        } else if (outcome == Outcome.Refused.DUMP_DISABLED) {
+            reply.write(WATCH_DISABLED);
+        } else {
+            reply.write(refusal((Outcome.Refused) outcome));
         }
     }
 

@@ -1,0 +1,166 @@
+package org.bastion.protocol.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import org.bastion.config.Settings;
+import org.bastion.stats.LogWatchers;
+import org.bastion.stats.Watcher;
+import org.bastion.testing.MemcachedProcess;
+import org.bastion.testing.WireClient;
+import org.bastion.testing.PolicyServers;
+import org.bastion.transport.Server;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code watch}: memcached 1.6.18's line formats (timestamps, ids and connection numbers masked), read-only and
+ * {@code -X} refusals, and the bound on what a watcher that does not read can make the server hold.
+ */
+class WatchTest {
+    private static final String[][] SESSION = {
+        {"set a:1 5 0 2\r\nhi\r\n", "\r\n"},
+        {"get a:1\r\n", "END\r\n"},
+        {"get nokey b%x\r\n", "END\r\n"},
+        {"add a:1 0 0 1\r\nx\r\n", "\r\n"},
+        {"touch a:1 100\r\n", "\r\n"},
+        {"delete a:1\r\n", "\r\n"},
+        {"delete a:1\r\n", "\r\n"},
+        {"set t 0 100 3\r\nabc\r\n", "\r\n"},
+    };
+
+    private static String watchSession(int port, String watch) throws Exception {
+        try (Socket w = new Socket()) {
+            w.connect(new InetSocketAddress("127.0.0.1", port));
+            w.setSoTimeout(300);
+            w.getOutputStream().write(("watch " + watch + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String first = read(w.getInputStream(), 4);
+            try (WireClient c = WireClient.connect(port)) {
+                for (String[] step : SESSION) {
+                    c.call(step[0], step[1]);
+                }
+            }
+            Thread.sleep(300);
+            String lines = first + readAll(w.getInputStream());
+            return lines.replaceAll("ts=\\d+\\.\\d+ gid=\\d+", "ts=T gid=G").replaceAll("cfd=\\d+", "cfd=C")
+                    .replaceAll("rport=\\d+", "rport=P");
+        }
+    }
+
+    private static String read(InputStream in, int n) throws Exception {
+        return new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+    }
+
+    private static String readAll(InputStream in) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] b = new byte[65536];
+        try {
+            int n;
+            while ((n = in.read(b)) > 0) {
+                out.write(b, 0, n);
+            }
+        } catch (SocketTimeoutException done) {
+            // nothing more
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void sameLinesAsMemcached() throws Exception {
+        for (String watch : new String[] {"fetchers", "mutations", "fetchers mutations", "connevents", "bogus"}) {
+            String expected;
+            try (MemcachedProcess memcached = MemcachedProcess.start()) {
+                expected = watchSession(memcached.port(), watch);
+            }
+            Server server = Server.start(Settings.builder().port(0).threads(2).build());
+            try {
+                assertEquals(expected, watchSession(server.port(), watch), "watch " + watch);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void keyStreamsAreRefusedToReadOnlySourcesAndAllIsOffUnderX() throws Exception {
+        Server server = Server.start(PolicyServers.settings().readOnlyFrom("127.0.0.2/32").build());
+        try {
+            for (String watch : new String[] {"", " fetchers", " mutations", " evictions", " connevents fetchers"}) {
+                try (WireClient reader = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
+                    assertEquals("CLIENT_ERROR access denied", reader.call("watch" + watch + "\r\n"), watch);
+                }
+            }
+            try (WireClient reader = WireClient.connect(server.port(), WireClient.OTHER_SOURCE)) {
+                assertEquals("OK", reader.call("watch connevents\r\n"));
+            }
+        } finally {
+            server.close();
+        }
+        server = Server.start(PolicyServers.settings().dumpingDisabled(true).build());
+        try {
+            for (String watch : new String[] {"", " connevents", " mutations"}) {
+                try (WireClient c = WireClient.connect(server.port())) {
+                    assertEquals("CLIENT_ERROR watch not allowed", c.call("watch" + watch + "\r\n"), watch);
+                }
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsLines() {
+        LogWatchers hub = new LogWatchers();
+        assertTrue(!hub.wants(LogWatchers.FETCHERS));
+        Watcher w = hub.attach(LogWatchers.FETCHERS, 1000);
+        org.bastion.store.Key key = new org.bastion.store.Key("k".getBytes(StandardCharsets.ISO_8859_1));
+        for (int i = 0; i < 100; i++) {
+            hub.itemGet(key, null, 1);
+        }
+        assertTrue(w.queuedBytes() <= 1000);
+        long kept = 0;
+        String line = w.poll();
+        assertTrue(line.startsWith("skipped="), line);
+        long skipped = Long.parseLong(line.substring(8).trim());
+        while ((line = w.poll()) != null) {
+            kept++;
+        }
+        assertEquals(100, kept + skipped);
+        assertEquals(skipped, w.dropped());
+        hub.detach(w);
+        assertTrue(!hub.wants(LogWatchers.FETCHERS));
+    }
+
+    @Test
+    void aWatcherThatDoesNotReadGetsSkippedLinesNotServerMemory() throws Exception {
+        Server server = Server.start(Settings.builder().port(0).threads(2).build());
+        try (Socket w = new Socket()) {
+            w.setReceiveBufferSize(4096);
+            w.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            w.getOutputStream().write("watch fetchers\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertEquals("OK\r\n", read(w.getInputStream(), 4));
+            StringBuilder batch = new StringBuilder("get");
+            for (int i = 0; i < 100; i++) {
+                batch.append(" some:key:").append(i);
+            }
+            batch.append("\r\n");
+            try (WireClient c = WireClient.connect(server.port())) {
+                for (int i = 0; i < 1000; i++) { // 100,000 lines, ~9 MB: far over the 256 KB queue
+                    c.call(batch.toString(), "END\r\n");
+                }
+            }
+            w.setSoTimeout(1000);
+            String got = readAll(w.getInputStream());
+            // What arrives is the 256 KB queue plus what the kernel's socket buffers held, not the 9 MB of lines.
+            assertTrue(got.length() < 5 * 1024 * 1024, "received " + got.length() + " bytes");
+            assertTrue(got.contains("\nskipped="), "no skipped=N line");
+        } finally {
+            server.close();
+        }
+    }
+}

@@ -64,6 +64,8 @@ public final class Stats implements StoreListener {
      */
     private final LongAdder[] outcomes = new LongAdder[Command.values().length * Outcome.values().length];
 
+    /** memcached's {@code -vv} log; its level is the server's verbosity. */
+    public final VerboseLog verbose = new VerboseLog(0);
     /** {@code watch}: the attached watchers and their log lines. */
     public final LogWatchers watchers = new LogWatchers();
 

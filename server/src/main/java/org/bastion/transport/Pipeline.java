@@ -83,9 +83,11 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
         long id = registry.add(session);
         session.id(id);
         stats.watchers.connNew(session.remote(), id);
+        stats.verbose.opened(id);
         pipeline.channel().closeFuture().addListener(f -> {
             registry.remove(id);
             stats.watchers.connClose(session.remote(), id);
+            stats.verbose.closed(id);
         });
         pipeline.addLast(DETECT, detector(session));
     }
@@ -93,6 +95,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     /** The detector stage for one session: it installs text or binary after itself, then leaves. */
     public ChannelHandler detector(Session session) {
         return new ProtocolDetector(settings.protocol(), (ctx, binary) -> {
+            stats.verbose.protocol(session.id(), binary);
             if (binary) {
                 installBinary(ctx.pipeline(), ctx.name(), session);
             } else {

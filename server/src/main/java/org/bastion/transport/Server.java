@@ -70,6 +70,7 @@ public final class Server implements AutoCloseable {
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
+        stats.verbose.level(settings.verbosity());
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
@@ -320,6 +321,7 @@ public final class Server implements AutoCloseable {
         @Override
         public void verbosity(int level) {
             verbosity = level;
+            stats.verbose.level(level);
         }
 
         @Override

@@ -10,8 +10,19 @@ class AuditIT {
     @Test
     void theShippedConfigurationIsClean() throws Exception {
         Jar.Run run = Jar.run("audit", "@" + Jar.configDir().resolve("bastion.conf"));
-        assertEquals(0, run.exit(), run.out() + run.err());
-        assertTrue(run.out().endsWith("bastion audit: no findings\n"), run.out());
+        boolean accountHere = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/etc/passwd")).stream()
+                .anyMatch(l -> l.startsWith("bastion:"));
+        if (accountHere) {
+            assertEquals(0, run.exit(), run.out() + run.err());
+            assertTrue(run.out().endsWith("bastion audit: no findings\n"), run.out());
+        } else {
+            // The shipped files expect a `bastion` system account (docs/operations.md); on a host without one, that is
+            // the one finding, and it is about the host, not the configuration.
+            assertEquals(1, run.exit(), run.out() + run.err());
+            assertTrue(run.out().contains("HIGH    user: -u bastion: no such account in /etc/passwd"), run.out());
+            assertEquals(1, run.out().lines().filter(l -> l.startsWith("HIGH") || l.startsWith("MEDIUM")
+                    || l.startsWith("LOW")).count(), run.out());
+        }
     }
 
     @Test

@@ -128,6 +128,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                         return;
                     }
                     session.commandDone();
+                    stats.verbose.command(session.id(), line, len);
                     TextCommands.Next next = commands.process(line, len);
                     completed++;
                     switch (next) {

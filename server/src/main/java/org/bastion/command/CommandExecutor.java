@@ -41,7 +41,7 @@ public final class CommandExecutor implements Executor {
 
     @Override
     public int maxItemSize() {
-        return settings.maxItemSize();
+        return store.maxItemSize();
     }
 
     @Override
@@ -140,7 +140,7 @@ public final class CommandExecutor implements Executor {
 
     private Outcome write(Command.Write w) {
         stats.cmdSet.increment();
-        if (w.value() == null || w.length() > settings.maxItemSize()) {
+        if (w.value() == null || !store.fits(w.length())) {
             stats.storeTooLarge.increment();
             stats.count(Stats.command(w.mode()), Stats.Outcome.ERROR);
             if (w.oversizeDropsOld()) {

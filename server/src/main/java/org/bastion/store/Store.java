@@ -45,13 +45,22 @@ public final class Store {
     private final StoreListener listener;
     private final long limitBytes;
     private final boolean evictionsDisabled;
+    /** {@code -I}: the largest value, in bytes, that any write may leave under a key (see {@link #fits}). */
+    private final int maxItemSize;
     private final AtomicLong casCounter = new AtomicLong();
     /** Items with a CAS at or below this were flushed by an immediate flush_all. */
     private volatile long flushedCas = 0;
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
 
+    /** A store with memcached's default item size limit (1 MiB). */
     public Store(long limitBytes, boolean evictionsDisabled, Clock clock, StoreListener listener) {
+        this(limitBytes, evictionsDisabled, org.bastion.config.Settings.DEFAULT_MAX_ITEM_SIZE, clock, listener);
+    }
+
+    /** {@code maxItemSize}: {@code -I}, enforced for every write here, including the result of append/prepend. */
+    public Store(long limitBytes, boolean evictionsDisabled, int maxItemSize, Clock clock, StoreListener listener) {
+        this.maxItemSize = maxItemSize;
         this.clock = clock;
         this.listener = listener;
         this.limitBytes = limitBytes;
@@ -80,6 +89,19 @@ public final class Store {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** {@code -I}, the item size limit in value bytes. */
+    public int maxItemSize() {
+        return maxItemSize;
+    }
+
+    /**
+     * The item size rule, the one place it is written: a value of {@code valueLength} bytes may be stored. The executor
+     * asks it before a write; append/prepend ask it inside their compute, where the combined length is known.
+     */
+    public boolean fits(long valueLength) {
+        return valueLength <= maxItemSize;
     }
 
     /** Converts memcached's exptime (0, relative seconds, absolute Unix time, or negative) to an Item deadline. */
@@ -206,6 +228,11 @@ public final class Store {
                     }
                     if (casUnique != 0 && current.cas != casUnique) {
                         result[0] = StoreResult.EXISTS;
+                        return old;
+                    }
+                    if (!fits((long) current.value.length + value.length)) {
+                        // memcached cannot allocate the combined item and answers NOT_STORED; the old value stays.
+                        result[0] = StoreResult.NOT_STORED;
                         return old;
                     }
                     byte[] joined = mode == Mode.APPEND ? concat(current.value, value) : concat(value, current.value);

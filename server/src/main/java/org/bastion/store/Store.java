@@ -48,8 +48,16 @@ public final class Store {
     /** {@code -I}: the largest value, in bytes, that any write may leave under a key (see {@link #fits}). */
     private final int maxItemSize;
     private final AtomicLong casCounter = new AtomicLong();
-    /** Items with a CAS at or below this were flushed by an immediate flush_all. */
-    private volatile long flushedCas = 0;
+    /**
+     * The last store stamp handed out ({@link #stamp}): clock nanos made strictly increasing, so a stamp orders writes
+     * and is also their time. Items carry theirs in {@link Item#storedAt}, whatever CAS a client chose for them.
+     */
+    private final AtomicLong lastStamp = new AtomicLong(Long.MIN_VALUE);
+    /**
+     * Items stamped at or before this were flushed by an immediate flush_all. Never a CAS: a client picks CAS values
+     * with meta's {@code E}, and a flush cut-off in CAS terms would keep or hide items by the client's choice.
+     */
+    private volatile long flushedStamp = Long.MIN_VALUE;
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
 
@@ -247,7 +255,7 @@ public final class Store {
                         if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
                             // An older writer may still store, but its value is marked stale and keeps the TTL.
                             next = new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(),
-                                    current.expiresAt, now, true, current.winSent, binaryKey);
+                                    current.expiresAt, stamp(now), true, current.winSent, binaryKey);
                             break;
                         }
                         result[0] = StoreResult.EXISTS;
@@ -380,7 +388,7 @@ public final class Store {
             // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
             // a fresh item without them.
             Item item = new Item(stored, old.flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), expiresAt,
-                    now, inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
+                    stamp(now), inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
             item.fetched = inPlace && old.fetched;
             item.lastAccess = old.lastAccess;
             out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
@@ -414,7 +422,7 @@ public final class Store {
                 next = old.withState(cas, expiresAt, true, false);
                 out[0] = DeleteResult.INVALIDATED;
             } else if (emptyValue) {
-                next = new Item(new byte[0], old.flags, cas, expiresAt, now, false, false, old.binaryKey);
+                next = new Item(new byte[0], old.flags, cas, expiresAt, stamp(now), false, false, old.binaryKey);
                 out[0] = DeleteResult.EMPTIED;
             } else {
                 out[0] = DeleteResult.DELETED;
@@ -533,7 +541,7 @@ public final class Store {
     public void flushAll(long exptime) {
         long deadline = exptime <= 0 ? Item.EXPIRED : deadline(exptime);
         if (deadline == Item.EXPIRED) {
-            flushedCas = casCounter.get();
+            flushedStamp = stamp(clock.nanoTime());
             flushDeadline = 0;
         } else {
             flushDeadline = deadline;
@@ -577,8 +585,23 @@ public final class Store {
     }
 
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas, boolean binaryKey) {
-        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now, false, false,
-                binaryKey);
+        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, stamp(now), false,
+                false, binaryKey);
+    }
+
+    /**
+     * The next store stamp: the clock's nanos, or one more than the last stamp when the clock has not moved on. Every
+     * new item takes one; a flush takes one, so items stamped after it are written after it, in the same nanosecond
+     * too. Stamps run ahead of the clock only by the writes within one clock tick.
+     */
+    private long stamp(long now) {
+        while (true) {
+            long prev = lastStamp.get();
+            long next = Math.max(prev + 1, now);
+            if (lastStamp.compareAndSet(prev, next)) {
+                return next;
+            }
+        }
     }
 
     private boolean isLive(Item item, long now, boolean count) {
@@ -588,7 +611,7 @@ public final class Store {
             }
             return false;
         }
-        if (item.cas <= flushedCas) {
+        if (item.storedAt <= flushedStamp) {
             if (count) {
                 listener.foundFlushed();
             }

@@ -324,7 +324,8 @@ public final class MetaCommands {
             return null;
         }
         long[] vlen = new long[1];
-        if (!Numbers.parseSigned(line, starts[2], ends[2], vlen) || vlen[0] < 0) {
+        if (!Numbers.parseSigned(line, starts[2], ends[2], vlen) || vlen[0] < 0
+                || vlen[0] > Replies.MAX_ANNOUNCED_LENGTH) {
             error(BAD_FORMAT);
             return null;
         }

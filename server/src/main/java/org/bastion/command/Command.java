@@ -201,6 +201,9 @@ public sealed interface Command {
     record Stats(String group, String arg, String arg2) implements Command {
         @Override
         public Access access() {
+            if (group.equals("reset")) {
+                return Access.RESET;
+            }
             boolean dumps = group.equals("cachedump") || (group.equals("detail") && "dump".equals(arg));
             return dumps ? Access.DUMP : Access.READ;
         }

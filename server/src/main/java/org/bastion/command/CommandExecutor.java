@@ -65,7 +65,7 @@ public final class CommandExecutor implements Executor {
         if (command instanceof Command.Get get) {
             return get.touches() ? getAndTouch(get) : get(get);
         } else if (command instanceof Command.MetaGet read) {
-            return metaRead(read);
+            return metaRead(read, policy.mayWinRecache(session) ? read.options() : read.options().withoutWin());
         } else if (command instanceof Command.Write write) {
             return write(write);
         } else if (command instanceof Command.Delete delete) {
@@ -125,8 +125,8 @@ public final class CommandExecutor implements Executor {
         return get.hit().of(item);
     }
 
-    private Outcome metaRead(Command.MetaGet read) {
-        Store.ReadResult result = store.metaRead(read.key(), read.options());
+    private Outcome metaRead(Command.MetaGet read, Store.ReadOptions options) {
+        Store.ReadResult result = store.metaRead(read.key(), options);
         // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
         boolean touch = read.options().newDeadline() != Store.KEEP && result.item() != null;
         (touch ? stats.cmdTouch : stats.cmdGet).increment();

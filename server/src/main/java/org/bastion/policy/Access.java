@@ -14,10 +14,15 @@ public enum Access {
     /** {@code shutdown}: a write that only {@code -A} switches on. */
     SHUTDOWN,
     /** Lists keys ({@code stats cachedump}, {@code stats detail dump}): {@code -X} switches it off. */
-    DUMP;
+    DUMP,
+    /**
+     * {@code stats reset}: zeroes the counters, the security counters ({@code denied_connections},
+     * {@code rejected_connections}) among them, so a read-only source is refused it.
+     */
+    RESET;
 
     /** Whether a read-only source is refused this. */
     boolean changesData() {
-        return this == WRITE || this == FLUSH || this == SHUTDOWN;
+        return this == WRITE || this == FLUSH || this == SHUTDOWN || this == RESET;
     }
 }

@@ -444,6 +444,11 @@ public final class Store {
     /** Options of a meta read; deadlines are {@link #KEEP} or {@link #NO_RECACHE} when not given. */
     public record ReadOptions(boolean bump, long newDeadline, boolean vivify, long vivifyDeadline, boolean vivifyWins,
             long recacheDeadline, boolean recacheAfterTtl, boolean claimWin, long newCas) {
+        /** The same read, which may not take the recache token: it stays for the next reader that may. */
+        public ReadOptions withoutWin() {
+            return claimWin ? new ReadOptions(bump, newDeadline, vivify, vivifyDeadline, vivifyWins, recacheDeadline,
+                    recacheAfterTtl, false, newCas) : this;
+        }
     }
 
     /** The deadline the recache test compares: the new one when the TTL update comes first on the command. */

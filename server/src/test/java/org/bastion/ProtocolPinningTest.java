@@ -1,5 +1,6 @@
 package org.bastion;
 
+import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,6 +35,32 @@ class ProtocolPinningTest {
                 assertEquals(0, received.size(), "no reply");
                 assertTrue(closed, "connection closed");
             }
+        }
+    }
+
+    /**
+     * Issue 15 item 13, memcached's own {@code t/issue_50.t}: under {@code -B binary} a connection whose first bytes are
+     * not a binary request is closed at once (memcached 1.6.18 does the same with these bytes), not left waiting.
+     */
+    @Test
+    void binaryPinnedClosesOnGarbageAtOnce() throws Exception {
+        byte[] garbage = "Here's a bunch of garbage that doesn't look like the bin prot.".getBytes(StandardCharsets.US_ASCII);
+        try (Bastion server = Bastion.builder().settings(s -> s.port(0).protocol(Protocol.BINARY)).start();
+                org.bastion.testing.MemcachedProcess memcached = org.bastion.testing.MemcachedProcess.start("-B",
+                        "binary")) {
+            assertTrue(closesAfter(memcached.port(), garbage), "memcached closes");
+            assertTrue(closesAfter(server.port(), garbage), "bastion closes");
+            // One byte is enough for Bastion to know (memcached would wait for a 24-byte header).
+            assertTrue(closesAfter(server.port(), new byte[] {'x'}));
+        }
+    }
+
+    /** Whether the peer closes the connection after these bytes, with no reply, within the socket timeout. */
+    private static boolean closesAfter(int port, byte[] bytes) throws Exception {
+        try (org.bastion.testing.WireClient c = org.bastion.testing.WireClient.connect(port).timeoutMillis(5_000)) {
+            c.send(bytes);
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            return c.closedByPeer(received) && received.size() == 0;
         }
     }
 

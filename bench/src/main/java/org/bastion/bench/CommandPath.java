@@ -19,7 +19,7 @@ final class CommandPath {
 
     CommandPath(long memoryLimitBytes) {
         Settings settings = Settings.defaults();
-        store = new Store(memoryLimitBytes, false, Clock.system(), stats);
+        store = new Store(memoryLimitBytes, false, settings.maxItemSize(), Clock.system(), stats);
         exec = new CommandExecutor(store, stats, settings, new NoControl(), securityLog);
     }
 

@@ -5,9 +5,12 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
- * An IPv4 or IPv6 network in CIDR notation ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a single host.
+ * An IPv4 or IPv6 network in CIDR notation ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a single host. An
+ * IPv4-mapped IPv6 network ({@code ::ffff:127.0.0.1/128}, {@code ::ffff:10.0.0.0/104}) means the IPv4 network.
  */
 public record Cidr(byte[] network, int prefixLength, String text) {
+    /** The bits before the IPv4 address in an IPv4-mapped IPv6 address ({@code ::ffff:0:0/96}). */
+    private static final int MAPPED_PREFIX = 96;
 
     public Cidr {
         network = network.clone();
@@ -27,7 +30,10 @@ public record Cidr(byte[] network, int prefixLength, String text) {
         } catch (UnknownHostException e) {
             throw new SettingsException(flag, "'" + value + "' is not an IP address or CIDR network");
         }
-        int bits = address.length * 8;
+        // Java reads an IPv4-mapped IPv6 literal (::ffff:127.0.0.1) as the IPv4 address itself; its prefix is still
+        // written in IPv6 bits, of which the last 32 are the IPv4 address's. The rule means that IPv4 network.
+        boolean mapped = address.length == 4 && host.indexOf(':') >= 0;
+        int bits = mapped ? 128 : address.length * 8;
         int prefix = bits;
         if (slash >= 0) {
             try {
@@ -38,6 +44,13 @@ public record Cidr(byte[] network, int prefixLength, String text) {
             if (prefix < 0 || prefix > bits) {
                 throw new SettingsException(flag, "'" + value + "' has a prefix length outside 0.." + bits);
             }
+            if (mapped && prefix < MAPPED_PREFIX) {
+                throw new SettingsException(flag, "'" + value + "' is an IPv4-mapped network: its prefix length must"
+                        + " be " + MAPPED_PREFIX + "..128 (or write the IPv4 network, for example 10.0.0.0/8)");
+            }
+        }
+        if (mapped) {
+            prefix -= MAPPED_PREFIX;
         }
         return new Cidr(mask(address, prefix), prefix, text);
     }

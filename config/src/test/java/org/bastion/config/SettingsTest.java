@@ -98,6 +98,19 @@ class SettingsTest {
         assertTrue(s.warnings().get(0).startsWith("--allow 0.0.0.0/0"), s.warnings().get(0));
     }
 
+    /** Issue 15 item 14: an IPv4-mapped IPv6 rule is accepted and means the IPv4 network. */
+    @Test
+    void ipv4MappedRulesMeanTheIpv4Network() throws Exception {
+        assertEquals(Cidr.parse("--allow", "127.0.0.1/32"), Cidr.parse("--allow", "::ffff:127.0.0.1/128"));
+        assertEquals(Cidr.parse("--allow", "10.0.0.0/8"), Cidr.parse("--allow", "::ffff:10.0.0.0/104"));
+        assertEquals(Cidr.parse("--allow", "10.1.2.3/32"), Cidr.parse("--allow", "::ffff:10.1.2.3"));
+        assertEquals(Cidr.parse("--allow", "0.0.0.0/0"), Cidr.parse("--allow", "::ffff:0.0.0.0/96"));
+        assertEquals("::ffff:127.0.0.1/128", Settings.builder().allow("::ffff:127.0.0.1/128").build().allow().get(0)
+                .toString());
+        refused("--allow", () -> Settings.builder().allow("::ffff:127.0.0.1/129"));
+        refused("--allow", () -> Settings.builder().allow("::ffff:10.0.0.0/80"));
+    }
+
     @Test
     void badCidrsNameTheirFlag() {
         refused("--allow", () -> Settings.builder().allow("10.0.0.0/33"));

@@ -201,6 +201,10 @@ public sealed interface Command {
     record Stats(String group, String arg, String arg2) implements Command {
         @Override
         public Access access() {
+            if (group.equals("reset")) {
+                // Zeroes the counters, the security counters among them: refused to read-only sources.
+                return Access.ADMIN;
+            }
             if (group.equals("detail")) {
                 // dump names key prefixes; on/off change what the server does on every get
                 return "dump".equals(arg) ? Access.PEEK : "on".equals(arg) || "off".equals(arg) ? Access.ADMIN

@@ -43,7 +43,7 @@ public final class CommandExecutor implements Executor {
 
     @Override
     public int maxItemSize() {
-        return settings.maxItemSize();
+        return store.maxItemSize();
     }
 
     @Override
@@ -67,7 +67,8 @@ public final class CommandExecutor implements Executor {
         if (command instanceof Command.Get get) {
             return get.touches() ? getAndTouch(get, session) : get(get, session);
         } else if (command instanceof Command.MetaGet read) {
-            return metaRead(read, session);
+            return metaRead(read, policy.mayWinRecache(session) ? read.options() : read.options().withoutWin(),
+                    session);
         } else if (command instanceof Command.Write write) {
             return write(write, session);
         } else if (command instanceof Command.Delete delete) {
@@ -141,8 +142,8 @@ public final class CommandExecutor implements Executor {
         return get.hit().of(item);
     }
 
-    private Outcome metaRead(Command.MetaGet read, Session session) {
-        Store.ReadResult result = store.metaRead(read.key(), read.options());
+    private Outcome metaRead(Command.MetaGet read, Store.ReadOptions options, Session session) {
+        Store.ReadResult result = store.metaRead(read.key(), options);
         stats.watchers.itemGet(read.key(), result.item(), session.id());
         // As memcached counts it: a TTL update makes a hit a touch; a miss is always a get miss.
         boolean touch = read.options().newDeadline() != Store.KEEP && result.item() != null;
@@ -158,7 +159,7 @@ public final class CommandExecutor implements Executor {
     private Outcome write(Command.Write w, Session session) {
         stats.cmdSet.increment();
         stats.prefixes.set(w.key(), settings.prefixDelimiter());
-        if (w.value() == null || w.length() > settings.maxItemSize()) {
+        if (w.value() == null || !store.fits(w.length())) {
             stats.storeTooLarge.increment();
             stats.count(Stats.command(w.mode()), Stats.Outcome.ERROR);
             if (w.oversizeDropsOld()) {

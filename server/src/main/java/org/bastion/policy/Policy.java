@@ -41,4 +41,13 @@ public final class Policy {
         }
         return Decision.ALLOW;
     }
+
+    /**
+     * Whether a read (already allowed by {@link #decide}) may take meta's recache token ({@code W}). Winning is a
+     * promise to write the item back, so a source that may not write never wins: the token stays for a writer.
+     * Not a refusal, the read is served, so nothing is logged.
+     */
+    public boolean mayWinRecache(Session session) {
+        return !session.readOnly();
+    }
 }

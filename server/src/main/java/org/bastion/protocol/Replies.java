@@ -4,6 +4,13 @@ import java.nio.charset.StandardCharsets;
 
 /** Constant text replies, encoded once. */
 public final class Replies {
+    /**
+     * The largest value length a storage line may announce: memcached reads it as a 32-bit int and adds 2 for the
+     * data's {@code \r\n}, so a length over {@code INT_MAX - 2} (or negative) is {@code CLIENT_ERROR bad command line
+     * format}, not an oversized value.
+     */
+    public static final long MAX_ANNOUNCED_LENGTH = Integer.MAX_VALUE - 2;
+
     public static final byte[] CRLF = ascii("\r\n");
     public static final byte[] STORED = ascii("STORED\r\n");
     public static final byte[] NOT_STORED = ascii("NOT_STORED\r\n");

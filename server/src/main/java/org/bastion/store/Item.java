@@ -15,7 +15,10 @@ public final class Item {
     public final long cas;
     /** Clock nanos at which the item stops being visible, or {@link #NEVER}. */
     public final long expiresAt;
-    /** Clock nanos when written: flush_all with a delay invalidates items written before its cut-off. */
+    /**
+     * The store stamp of the write (clock nanos, strictly increasing across writes): flush_all compares it, now or
+     * after a delay, never the CAS, which a client may choose.
+     */
     final long storedAt;
     /** Clock nanos of the last read; racy by design (a hint for meta's {@code l} flag). */
     public long lastAccess;

@@ -46,13 +46,30 @@ public final class Store {
     /** {@code -m} in bytes; changed at run time by {@code cache_memlimit}. */
     private volatile long limitBytes;
     private final boolean evictionsDisabled;
+    /** {@code -I}: the largest value, in bytes, that any write may leave under a key (see {@link #fits}). */
+    private final int maxItemSize;
     private final AtomicLong casCounter = new AtomicLong();
-    /** Items with a CAS at or below this were flushed by an immediate flush_all. */
-    private volatile long flushedCas = 0;
+    /**
+     * The last store stamp handed out ({@link #stamp}): clock nanos made strictly increasing, so a stamp orders writes
+     * and is also their time. Items carry theirs in {@link Item#storedAt}, whatever CAS a client chose for them.
+     */
+    private final AtomicLong lastStamp = new AtomicLong(Long.MIN_VALUE);
+    /**
+     * Items stamped at or before this were flushed by an immediate flush_all. Never a CAS: a client picks CAS values
+     * with meta's {@code E}, and a flush cut-off in CAS terms would keep or hide items by the client's choice.
+     */
+    private volatile long flushedStamp = Long.MIN_VALUE;
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
 
+    /** A store with memcached's default item size limit (1 MiB). */
     public Store(long limitBytes, boolean evictionsDisabled, Clock clock, StoreListener listener) {
+        this(limitBytes, evictionsDisabled, org.bastion.config.Settings.DEFAULT_MAX_ITEM_SIZE, clock, listener);
+    }
+
+    /** {@code maxItemSize}: {@code -I}, enforced for every write here, including the result of append/prepend. */
+    public Store(long limitBytes, boolean evictionsDisabled, int maxItemSize, Clock clock, StoreListener listener) {
+        this.maxItemSize = maxItemSize;
         this.clock = clock;
         this.listener = listener;
         this.limitBytes = limitBytes;
@@ -82,6 +99,19 @@ public final class Store {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** {@code -I}, the item size limit in value bytes. */
+    public int maxItemSize() {
+        return maxItemSize;
+    }
+
+    /**
+     * The item size rule, the one place it is written: a value of {@code valueLength} bytes may be stored. The executor
+     * asks it before a write; append/prepend ask it inside their compute, where the combined length is known.
+     */
+    public boolean fits(long valueLength) {
+        return valueLength <= maxItemSize;
     }
 
     /** Converts memcached's exptime (0, relative seconds, absolute Unix time, or negative) to an Item deadline. */
@@ -210,6 +240,11 @@ public final class Store {
                         result[0] = StoreResult.EXISTS;
                         return old;
                     }
+                    if (!fits((long) current.value.length + value.length)) {
+                        // memcached cannot allocate the combined item and answers NOT_STORED; the old value stays.
+                        result[0] = StoreResult.NOT_STORED;
+                        return old;
+                    }
                     byte[] joined = mode == Mode.APPEND ? concat(current.value, value) : concat(value, current.value);
                     next = newItem(joined, current.flags, current.expiresAt, now, newCas);
                     break;
@@ -222,7 +257,7 @@ public final class Store {
                         if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
                             // An older writer may still store, but its value is marked stale and keeps the TTL.
                             next = new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(),
-                                    current.expiresAt, now, true, current.winSent, binaryKey);
+                                    current.expiresAt, stamp(now), true, current.winSent, binaryKey);
                             break;
                         }
                         result[0] = StoreResult.EXISTS;
@@ -355,7 +390,7 @@ public final class Store {
             // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
             // a fresh item without them.
             Item item = new Item(stored, old.flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), expiresAt,
-                    now, inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
+                    stamp(now), inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
             item.fetched = inPlace && old.fetched;
             item.lastAccess = old.lastAccess;
             out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
@@ -389,7 +424,7 @@ public final class Store {
                 next = old.withState(cas, expiresAt, true, false);
                 out[0] = DeleteResult.INVALIDATED;
             } else if (emptyValue) {
-                next = new Item(new byte[0], old.flags, cas, expiresAt, now, false, false, old.binaryKey);
+                next = new Item(new byte[0], old.flags, cas, expiresAt, stamp(now), false, false, old.binaryKey);
                 out[0] = DeleteResult.EMPTIED;
             } else {
                 out[0] = DeleteResult.DELETED;
@@ -411,6 +446,11 @@ public final class Store {
     /** Options of a meta read; deadlines are {@link #KEEP} or {@link #NO_RECACHE} when not given. */
     public record ReadOptions(boolean bump, long newDeadline, boolean vivify, long vivifyDeadline, boolean vivifyWins,
             long recacheDeadline, boolean recacheAfterTtl, boolean claimWin, long newCas) {
+        /** The same read, which may not take the recache token: it stays for the next reader that may. */
+        public ReadOptions withoutWin() {
+            return claimWin ? new ReadOptions(bump, newDeadline, vivify, vivifyDeadline, vivifyWins, recacheDeadline,
+                    recacheAfterTtl, false, newCas) : this;
+        }
     }
 
     /** The deadline the recache test compares: the new one when the TTL update comes first on the command. */
@@ -508,7 +548,7 @@ public final class Store {
     public void flushAll(long exptime) {
         long deadline = exptime <= 0 ? Item.EXPIRED : deadline(exptime);
         if (deadline == Item.EXPIRED) {
-            flushedCas = casCounter.get();
+            flushedStamp = stamp(clock.nanoTime());
             flushDeadline = 0;
         } else {
             flushDeadline = deadline;
@@ -563,8 +603,23 @@ public final class Store {
     }
 
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas, boolean binaryKey) {
-        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, now, false, false,
-                binaryKey);
+        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, stamp(now), false,
+                false, binaryKey);
+    }
+
+    /**
+     * The next store stamp: the clock's nanos, or one more than the last stamp when the clock has not moved on. Every
+     * new item takes one; a flush takes one, so items stamped after it are written after it, in the same nanosecond
+     * too. Stamps run ahead of the clock only by the writes within one clock tick.
+     */
+    private long stamp(long now) {
+        while (true) {
+            long prev = lastStamp.get();
+            long next = Math.max(prev + 1, now);
+            if (lastStamp.compareAndSet(prev, next)) {
+                return next;
+            }
+        }
     }
 
     private boolean isLive(Item item, long now, boolean count) {
@@ -574,7 +629,7 @@ public final class Store {
             }
             return false;
         }
-        if (item.cas <= flushedCas) {
+        if (item.storedAt <= flushedStamp) {
             if (count) {
                 listener.foundFlushed();
             }

@@ -10,6 +10,8 @@ import org.bastion.config.Protocol;
 /**
  * memcached's {@code -B auto}: the first byte of a connection decides its protocol (0x80 is a binary request, anything
  * else text and meta); the {@link Pipeline} installs that protocol's stages after this one, which then removes itself.
+ * Under {@code -B binary} a first byte that is not 0x80 closes the connection at once; {@code -B ascii} reads any
+ * bytes as text lines, as memcached does.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
     static final int BINARY_REQUEST_MAGIC = 0x80;
@@ -26,6 +28,13 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (!in.isReadable()) {
+            return;
+        }
+        if (protocol == Protocol.BINARY && in.getUnsignedByte(in.readerIndex()) != BINARY_REQUEST_MAGIC) {
+            // Pinned to binary and this is not a binary request: nothing this connection sends can be answered.
+            // memcached closes once it has a 24-byte header with the wrong magic; the first byte already says so.
+            in.skipBytes(in.readableBytes());
+            ctx.close();
             return;
         }
         boolean binary = switch (protocol) {

@@ -71,7 +71,8 @@ public final class Server implements AutoCloseable {
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
-        this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
+        this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), settings.maxItemSize(), clock,
+                stats);
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

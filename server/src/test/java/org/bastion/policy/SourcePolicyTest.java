@@ -48,6 +48,21 @@ class SourcePolicyTest {
         assertFalse(p.admits(ip("127.0.0.1")), "with rules, loopback is not implied");
     }
 
+    /** Issue 15 item 14: {@code --allow ::ffff:127.0.0.1/128} means 127.0.0.1, however the source is written. */
+    @Test
+    void ipv4MappedRulesAdmitTheIpv4Address() throws Exception {
+        SourcePolicy p = new SourcePolicy(Settings.builder().allow("::ffff:127.0.0.1/128,::ffff:10.1.0.0/112")
+                .readOnlyFrom("::ffff:127.0.0.1").build());
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1};
+        assertTrue(p.admits(ip("127.0.0.1")));
+        assertTrue(p.admits(java.net.Inet6Address.getByAddress(null, mapped, -1)), "a mapped IPv6 source");
+        assertTrue(p.admits(ip("10.1.44.5")));
+        assertFalse(p.admits(ip("127.0.0.2")));
+        assertFalse(p.admits(ip("10.2.0.1")));
+        assertFalse(p.admits(ip("::1")));
+        assertTrue(p.readOnly(ip("127.0.0.1")));
+    }
+
     @Test
     void readOnlyRulesMatchTheirNetworksOnly() throws Exception {
         SourcePolicy p = new SourcePolicy(Settings.builder().readOnlyFrom("127.0.0.2/32,::1").build());

@@ -227,6 +227,24 @@ class StoreTest {
     }
 
     @Test
+    void flushAllIgnoresClientChosenCas() {
+        // Issue 15 item 6: items written with meta's E carry any CAS; the flush cut-off must not depend on it.
+        store.write(Store.Mode.SET, key("high"), 0, Item.NEVER, bytes("x"), 0, Long.MAX_VALUE);
+        store.write(Store.Mode.SET, key("max"), 0, Item.NEVER, bytes("y"), 0, -1L);
+        assertEquals("y", value("max"), "E18446744073709551615 is visible before any flush");
+        store.flushAll(0);
+        assertNull(value("high"), "an item with a high explicit CAS is flushed");
+        assertNull(value("max"));
+        // The clock has not moved: items written after the flush in the same nanosecond still live.
+        store.write(Store.Mode.SET, key("low"), 0, Item.NEVER, bytes("z"), 0, 1);
+        assertEquals("z", value("low"), "an item with a low explicit CAS written after the flush is visible");
+        store.metaDelta(key("n"), true, 1, 0, true, 5, Item.NEVER, Store.KEEP, 3);
+        assertEquals("5", value("n"));
+        store.write(Store.Mode.ADD, key("added"), 0, Item.NEVER, bytes("a"), 0, 2);
+        assertEquals("a", value("added"));
+    }
+
+    @Test
     void delayedFlushAllCutsOffAtItsTime() {
         set("before", "x", 0);
         store.flushAll(10);

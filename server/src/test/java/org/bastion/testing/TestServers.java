@@ -33,7 +33,8 @@ public final class TestServers {
         Parts(Settings settings, Clock clock) {
             this.settings = settings;
             this.clock = clock;
-            this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), clock, stats);
+            this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), settings.maxItemSize(), clock,
+                stats);
             this.exec = new CommandExecutor(store, stats, settings, control, securityLog);
         }
 

@@ -450,6 +450,10 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                     : new Command.Stats(group.substring(0, space), group.substring(space + 1), null);
         }
         Outcome outcome = exec.execute(session, query);
+        if (outcome == Outcome.Refused.READ_ONLY) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
         if (outcome == Outcome.Done.UNKNOWN_STATS) {
             error(BinaryStatus.KEY_ENOENT);
             return;

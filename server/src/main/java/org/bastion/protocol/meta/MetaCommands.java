@@ -209,7 +209,7 @@ public final class MetaCommands {
             error(MG_FLAGS_TOO_LONG);
             return;
         }
-        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2, 'g');
         if (f.error != null) {
             error(f.error);
             return;
@@ -324,12 +324,13 @@ public final class MetaCommands {
             return null;
         }
         long[] vlen = new long[1];
-        if (!Numbers.parseSigned(line, starts[2], ends[2], vlen) || vlen[0] < 0) {
+        if (!Numbers.parseSigned(line, starts[2], ends[2], vlen) || vlen[0] < 0
+                || vlen[0] > Replies.MAX_ANNOUNCED_LENGTH) {
             error(BAD_FORMAT);
             return null;
         }
         long length = vlen[0];
-        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 3);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 3, 's');
         if (f.error != null) {
             error(f.error);
             return PendingSet.swallow(length + 2);
@@ -441,7 +442,7 @@ public final class MetaCommands {
             error(FLAGS_TOO_LONG);
             return;
         }
-        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2, 'd');
         if (f.error != null) {
             error(INVALID_OR_DUPLICATE);
             return;
@@ -491,7 +492,7 @@ public final class MetaCommands {
             error(FLAGS_TOO_LONG);
             return;
         }
-        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2);
+        MetaFlags f = MetaFlags.parse(line, starts, ends, ntok, 2, 'a');
         if (f.error != null) {
             error(INVALID_OR_DUPLICATE);
             return;

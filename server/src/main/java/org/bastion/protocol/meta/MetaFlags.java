@@ -5,7 +5,10 @@ import org.bastion.store.Numbers;
 
 /**
  * The flags of one meta command line, parsed as memcached's {@code _meta_flag_preparse} does: every command accepts
- * every known flag, a flag may appear once, and the first error wins. What each flag means is the command's business.
+ * every flag memcached 1.6.18 knows, a flag may appear once, and the first error wins. What each flag means is the
+ * command's business. The exception is {@code x} (empty the value, from later memcached): memcached 1.6.18 refuses it
+ * everywhere with {@code invalid flag}, so Bastion accepts it only where it means something, {@code md} and
+ * {@code ms}, and {@code mg}/{@code ma} answer as memcached does.
  */
 final class MetaFlags {
     String error;
@@ -36,8 +39,11 @@ final class MetaFlags {
     /** Index of the first opaque token over {@link MetaCommands#MAX_OPAQUE} bytes, or -1. */
     int badOpaque = -1;
 
-    /** memcached's flag pre-parse from token {@code from}: every command accepts every known flag. */
-    static MetaFlags parse(byte[] line, int[] starts, int[] ends, int ntok, int from) {
+    /**
+     * memcached's flag pre-parse from token {@code from} for the command {@code command} (the second letter of
+     * {@code mg ms md ma}).
+     */
+    static MetaFlags parse(byte[] line, int[] starts, int[] ends, int ntok, int from, char command) {
         MetaFlags f = new MetaFlags();
         f.key = Arrays.copyOfRange(line, starts[1], ends[1]);
         boolean[] seen = new boolean[128];
@@ -93,7 +99,13 @@ final class MetaFlags {
                 case 'v' -> f.value = true;
                 case 'u' -> f.noUpdate = true;
                 case 'q' -> f.quiet = true;
-                case 'x' -> f.removeValue = true;
+                case 'x' -> {
+                    if (command != 'd' && command != 's') {
+                        f.error = MetaCommands.INVALID_FLAG;
+                        return f;
+                    }
+                    f.removeValue = true;
+                }
                 case 'F' -> {
                     if (Numbers.parseUnsigned(line, vs, ve, num)) {
                         // Truncated to 32 bits, as memcached stores it.

@@ -372,7 +372,7 @@ final class TextCommands {
             return;
         }
         long cas = n[0];
-        if (length < 0) {
+        if (length < 0 || length > Replies.MAX_ANNOUNCED_LENGTH) {
             send(Replies.BAD_FORMAT, noreply);
             return;
         }

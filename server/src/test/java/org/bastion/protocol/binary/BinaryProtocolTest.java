@@ -611,13 +611,11 @@ class BinaryProtocolTest {
     }
 
     @Test
-    void binaryPinnedClosesOnTextOnceAHeaderIsComplete() {
+    void binaryPinnedClosesOnTextAtOnce() {
         start(Settings.builder().port(0).protocol(Protocol.BINARY).build());
+        // memcached waits for a 24-byte header before it checks the magic and closes; the first byte already tells
+        // (issue 15 item 13), so Bastion closes without waiting for more.
         assertEquals(0, exchange(ascii("version\r\n")).length);
-        assertTrue(channel.isOpen(), "waits for a whole 24-byte header, as memcached does");
-        // Netty's decoder reads the header's key and extras before the magic can be checked: "ve" read as a key
-        // length is 30309 bytes. memcached closes at the header; Bastion once those bytes are in (or at the timeout).
-        assertEquals(0, exchange(ascii("version\r\n".repeat(4000))).length);
         assertFalse(channel.isOpen());
     }
 

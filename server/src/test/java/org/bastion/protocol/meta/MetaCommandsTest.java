@@ -303,6 +303,25 @@ class MetaCommandsTest {
         assertEquals("CLIENT_ERROR bad token in command line format\r\n", send("mg v Ex\r\n"));
     }
 
+    /** Issue 15 item 6, its reproducer bytes: the flush cut-off is not expressed in client-chosen CAS values. */
+    @Test
+    void explicitCasDoesNotEscapeOrHideFromFlushAll() {
+        assertEquals("HD\r\n", send("ms B1 1 E9223372036854775807\r\nx\r\n"));
+        assertEquals("HD\r\n", send("ms B2 1 E18446744073709551615\r\nx\r\n"));
+        assertEquals("VA 1 c18446744073709551615\r\nx\r\n", send("mg B2 v c\r\n"), "visible before a flush");
+        assertEquals("OK\r\n", send("flush_all\r\n"));
+        assertEquals("EN\r\n", send("mg B1 v c\r\n"), "flushed whatever its CAS");
+        assertEquals("EN\r\n", send("mg B2 v c\r\n"));
+        assertEquals("HD\r\n", send("ms B3 1 E1\r\nx\r\n"));
+        assertEquals("VA 1 c1\r\nx\r\n", send("mg B3 v c\r\n"), "written after the flush: visible");
+        assertEquals("HD c2 W\r\n", send("mg B4 N30 E2 c\r\n"));
+        assertEquals("HD c2 Z\r\n", send("mg B4 c\r\n"));
+        assertEquals("HD\r\n", send("ma B5 N0 J5 E3\r\n"));
+        assertEquals("VA 1 c3\r\n5\r\n", send("mg B5 v c\r\n"));
+        assertEquals("OK\r\n", send("flush_all\r\n"));
+        assertEquals("EN\r\nEN\r\nEN\r\n", send("mg B3 v\r\nmg B4 v\r\nmg B5 v\r\n"));
+    }
+
     @Test
     void opaqueTooLongStopsWhereMemcachedStops() {
         String longOpaque = "O" + "a".repeat(40);

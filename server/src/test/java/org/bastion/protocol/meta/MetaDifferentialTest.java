@@ -81,6 +81,24 @@ class MetaDifferentialTest {
                 .replaceAll(" l\\d+", " l#").replaceAll("exp=-?\\d+", "exp=#").replaceAll("la=\\d+", "la=#");
     }
 
+    /**
+     * Issue 15 item 8: {@code x} is a flag of {@code md}/{@code ms} only; {@code mg} and {@code ma} refuse it as
+     * memcached 1.6.18 does (each with its own error line), from the reproducer {@code mg <key> x} on.
+     */
+    @Test
+    void removeValueFlagIsRefusedByMgAndMaAsMemcachedDoes() throws Exception {
+        String[] requests = {"set x8 0 0 1\r\n1\r\n", "mg x8 x\r\n", "mg x8 v x\r\n", "mg x8missing x\r\n",
+                "mg x8 x v\r\n", "ma x8 x\r\n", "ma x8 v x\r\n", "mg x8 v\r\n"};
+        try (Conn ref = new Conn(memcachedPort); Conn us = new Conn(bastion.port())) {
+            for (String request : requests) {
+                assertEquals(ref.exchange(request), us.exchange(request), request);
+            }
+            assertEquals("CLIENT_ERROR invalid flag\r\nMN\r\n", us.exchange("mg x8 x\r\n"));
+            assertEquals("CLIENT_ERROR invalid or duplicate flag\r\nMN\r\n", us.exchange("ma x8 x\r\n"));
+            assertEquals("VA 1\r\n1\r\nMN\r\n", us.exchange("mg x8 v\r\n"), "the refused ma changed nothing");
+        }
+    }
+
     @Test
     void generatedMetaStreamMatchesMemcached() throws Exception {
         Random random = new Random(SEED);

@@ -119,19 +119,8 @@ public final class LogWatchers {
         return SizeClasses.classOf(Store.weigh(key, item.value.length));
     }
 
-    /** memcached's {@code uriencode}: every byte but letters, digits and {@code -._~} as {@code %XX}. */
+    /** memcached's {@code uriencode}, as {@code lru_crawler metadump} prints keys. */
     static String uriEncode(String key) {
-        StringBuilder s = new StringBuilder(key.length() + 8);
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-                    || c == '_' || c == '~') {
-                s.append(c);
-            } else {
-                s.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return s.toString();
+        return StatsReport.uriEncode(key.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 }

@@ -217,4 +217,45 @@ class ReadOnlyWriteFormsTest {
         assertEquals("END", writer.readLine());
         return header[4];
     }
+
+    /** Issue 15 item 12: the recache token is a duty to write, so a read-only source never takes it. */
+    @Test
+    void readOnlySourceNeverWinsTheRecacheToken() throws Exception {
+        assertEquals("HD", writer.call("md k I\r\n"));
+        for (int i = 0; i < 3; i++) {
+            String header = reader.call("mg k s v c\r\n");
+            assertTrue(header.startsWith("VA 5 s5 c") && header.endsWith(" X"), header);
+            assertEquals("value", reader.readLine());
+        }
+        String header = writer.call("mg k s v c\r\n");
+        assertTrue(header.endsWith(" X W"), "the token is still there for a writer: " + header);
+        assertEquals("value", writer.readLine());
+        assertTrue(reader.call("mg k c\r\n").endsWith(" Z X"), "once won, readers see Z");
+
+        // The recache threshold (R) hands out the token the same way: never to the read-only source.
+        assertEquals("HD", reader.call("mg n R30\r\n").split(" ")[0]);
+        assertEquals("STORED", writer.call("set r 0 10 1\r\nx\r\n"));
+        assertEquals("HD", reader.call("mg r R30\r\n"));
+        assertEquals("HD W", writer.call("mg r R30\r\n"));
+    }
+
+    /** Issue 15 item 12: {@code stats reset} zeroes counters the operator relies on; it is refused to a read-only source. */
+    @Test
+    void statsResetIsRefused() throws Exception {
+        assertEquals("value", writer.get("k"));
+        long hits = writer.stat("get_hits");
+        assertTrue(hits >= 1);
+        assertDenied("stats reset\r\n");
+        assertEquals(hits, writer.stat("get_hits"), "the refused reset zeroed the counters");
+        assertEquals("RESET", writer.call("stats reset\r\n"));
+        assertEquals(0, writer.stat("get_hits"));
+    }
+
+    private String casOf(String key) throws Exception {
+        writer.send("gets " + key + "\r\n");
+        String[] header = writer.readLine().split(" ");
+        writer.readLine();
+        assertEquals("END", writer.readLine());
+        return header[4];
+    }
 }

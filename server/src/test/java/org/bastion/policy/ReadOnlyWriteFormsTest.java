@@ -250,12 +250,4 @@ class ReadOnlyWriteFormsTest {
         assertEquals("RESET", writer.call("stats reset\r\n"));
         assertEquals(0, writer.stat("get_hits"));
     }
-
-    private String casOf(String key) throws Exception {
-        writer.send("gets " + key + "\r\n");
-        String[] header = writer.readLine().split(" ");
-        writer.readLine();
-        assertEquals("END", writer.readLine());
-        return header[4];
-    }
 }

@@ -83,8 +83,16 @@ final class TextCommands {
         this.meta = new MetaCommands(exec, session);
     }
 
-    private void tokenize(int len) {
+    /**
+     * Splits the line at spaces. As memcached (whose {@code tokenize_command} scans {@code strlen(command)} bytes), the
+     * line ends at its first NUL byte: {@code delete a\0 noreply} deletes {@code a} and replies.
+     */
+    private void tokenize(int lineLength) {
         ntok = 0;
+        int len = 0;
+        while (len < lineLength && line[len] != 0) {
+            len++;
+        }
         int i = 0;
         while (i < len) {
             while (i < len && line[i] == ' ') {

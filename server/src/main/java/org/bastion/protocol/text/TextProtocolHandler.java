@@ -74,6 +74,13 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        // memcached's rule for a line without its newline: over 2048 bytes, only get/gets may go on. Checked once the
+        // whole read batch is decoded, so a complete long line is answered from the line itself (ERROR for junk) however
+        // Netty split the reads that brought it.
+        ByteBuf held = internalBuffer();
+        if (state == State.LINE && held.readableBytes() > MAX_LINE && !mayBeLong(held)) {
+            closeOversize(ctx, held);
+        }
         if (state != State.CLOSING) {
             reply.flush();
         }
@@ -120,10 +127,9 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 case LINE -> {
                     int len = readLine(in);
                     if (len < 0) {
-                        if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
-                            securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: "
-                                    + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
-                            close(ctx);
+                        // Only the get line's own bound here; the 2048-byte rule waits for the end of the read batch.
+                        if (in.readableBytes() > MAX_GET_LINE) {
+                            closeOversize(ctx, in);
                         }
                         return;
                     }
@@ -191,6 +197,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             }
         }
         return true;
+    }
+
+    private void closeOversize(ChannelHandlerContext ctx, ByteBuf in) {
+        securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: "
+                + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ", get/gets "
+                + MAX_GET_LINE + ")");
+        in.skipBytes(in.readableBytes());
+        close(ctx);
     }
 
     private void close(ChannelHandlerContext ctx) {

@@ -130,6 +130,7 @@ public final class Main {
         warn(warnings, err);
         server.acceptConnections();
         out.print(settings.describe().replace("port " + settings.port() + "\n", "port " + server.port() + "\n"));
+        out.println(server.memoryBudget().describe());
         out.println("bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.metricsAddress() != null) {

@@ -208,11 +208,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         account.release();
     }
 
-    /** Whether part of a command or value has arrived and the rest has not (for the request timeout). */
+    /**
+     * Whether part of a command or value has arrived and the rest has not (for the request timeout). Not while paused:
+     * then the client is behind on reading, not on sending, and what is held are requests waiting for it to catch up.
+     */
     @Override
     public boolean hasPartialRequest() {
-        return state == State.DATA || state == State.SWALLOW || paused
-                || (internalBuffer() != null && internalBuffer().isReadable());
+        return !paused && (state == State.DATA || state == State.SWALLOW
+                || (internalBuffer() != null && internalBuffer().isReadable()));
     }
 
     @Override

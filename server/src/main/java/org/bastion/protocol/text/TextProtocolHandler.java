@@ -129,7 +129,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             state = State.CLOSING;
             reply.discard();
             if (!(cause instanceof java.io.IOException)) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + session.sourceAddress()
+                LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel().remoteAddress()
                         + ": its reply could not be completed: " + cause);
             }
         }

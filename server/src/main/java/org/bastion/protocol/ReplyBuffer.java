@@ -1,7 +1,6 @@
 package org.bastion.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import org.bastion.stats.Stats;
 
@@ -9,8 +8,11 @@ import org.bastion.stats.Stats;
  * Collects a connection's replies and hands them to the channel; the translator flushes once per read batch (or when it
  * pauses). Small reply parts go into a pooled direct buffer of at most about {@link #CHUNK} bytes, after which a new
  * one is started, so no buffer is ever regrown and re-copied with everything already in it (the cause of multi-get
- * replies taking time quadratic in their size). A value of {@link #LARGE_VALUE} bytes or more is its own buffer, the
- * stored array wrapped, not copied: the transport copies it once into native memory as the socket takes it.
+ * replies taking time quadratic in their size). A value of {@link #LARGE_VALUE} bytes or more is copied once into a
+ * pooled direct buffer of exactly its size and handed over on its own. (Wrapping the stored array instead would not
+ * save that copy: the socket writes only from native memory, so the transport copies a heap buffer into a direct one
+ * in {@code filterOutboundMessage}; and the wrapper would be a new object per value, where pooled buffers are
+ * recycled, so the get path stays allocation-free.)
  *
  * <p>Every buffer handed over counts against the channel's write-buffer water marks, so {@link #mustPause()} tells the
  * translator when the connection's client is not taking its replies: it then stops producing and reading until the
@@ -53,8 +55,10 @@ public final class ReplyBuffer {
             return;
         }
         writePending();
+        ByteBuf own = ctx.alloc().ioBuffer(value.length, value.length);
+        own.writeBytes(value);
         stats.bytesWritten.add(value.length);
-        ctx.write(Unpooled.wrappedBuffer(value), ctx.voidPromise());
+        ctx.write(own, ctx.voidPromise());
     }
 
     /** Whether the client is behind on taking replies (the channel is past its high water mark). */

@@ -170,7 +170,8 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 channelRead(ctx, Unpooled.EMPTY_BUFFER);
             }
             channelReadComplete(ctx);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Out of direct memory included: the reply cannot be completed, so the connection closes.
             exceptionCaught(ctx, e);
         }
     }

@@ -191,6 +191,7 @@ public final class Main {
         warn(warnings, err);
         server.acceptConnections();
         out.print(settings.describe().replace("tcpport " + settings.port() + "\n", "tcpport " + server.port() + "\n"));
+        out.println(server.memoryBudget().describe());
         out.println(timestamp() + " bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.metricsAddress() != null) {

@@ -10,4 +10,9 @@ public interface ServerFacts {
 
     /** The current verbosity level. */
     int verbosity();
+
+    /** The memory budget's figures (name, value) for {@code stats settings}; none when the server has no transport. */
+    default String[][] budget() {
+        return new String[0][];
+    }
 }

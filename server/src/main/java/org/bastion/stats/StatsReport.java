@@ -128,6 +128,9 @@ public final class StatsReport {
         stat(out, "dump_enabled", st.dumpingDisabled() ? "no" : "yes");
         stat(out, "idle_timeout", st.idleTimeoutSeconds());
         stat(out, "ssl_enabled", "no");
+        for (String[] figure : facts.budget()) {
+            stat(out, figure[0], figure[1]);
+        }
         // Bastion's own. shutdown_enabled repeats shutdown_command under the name Bastion used first (audit tools read it).
         stat(out, "shutdown_enabled", st.shutdownEnabled() ? "yes" : "no");
         stat(out, "request_timeout", st.requestTimeoutSeconds());

@@ -13,6 +13,7 @@ import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.policy.SourcePolicy;
 import org.bastion.policy.TimeoutHandler;
+import org.bastion.protocol.InputBudget;
 import org.bastion.protocol.binary.BinaryProtocol;
 import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.ConnectionRegistry;
@@ -26,14 +27,17 @@ import org.bastion.stats.Stats;
  * accept:     GATE
  * admitted:   TIMEOUTS? → LATENCY? → DETECT               (the gate removes itself, then turns on auto-read)
  * first byte: TIMEOUTS? → LATENCY? → TEXT                 (text and meta)
- *         or: TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR → BINARY
+ *         or: TIMEOUTS? → LATENCY? → BINARY_BACKPRESSURE → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT
+ *             → BINARY_AGGREGATOR → BINARY
  * </pre>
  *
  * Why this order: the gate is first so a refused source has not a byte read; timeouts come before any decoder so they
  * see every byte, whichever protocol; the latency timer wraps the protocol so it times whole read batches; the
  * detector replaces itself with the protocol its first byte names; in binary, raw bytes are counted before framing
  * (for {@code bytes_read} and the request timeout), values over {@code -I} are dropped before the aggregator could
- * buffer them, and the command handler sees only whole requests.
+ * buffer them, and the command handler sees only whole requests. Backpressure (stop reading while the channel is past
+ * its write-buffer high water mark, {@link MemoryBudget}) comes before the binary decoders so it acts on the socket, not
+ * on decoded requests; the text translator applies it itself, since it must also stop decoding what it already read.
  */
 public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String GATE = "gate";
@@ -41,6 +45,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String LATENCY = "latency";
     static final String DETECT = "detect";
     static final String TEXT = "text";
+    static final String BINARY_BACKPRESSURE = "binary-backpressure";
     static final String BINARY_BYTES_IN = "binary-bytes-in";
     static final String BINARY_CODEC = "binary-codec";
     static final String BINARY_VALUE_LIMIT = "binary-value-limit";
@@ -52,9 +57,17 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private final Stats stats;
     private final SecurityLog securityLog;
     private final ConnectionGate gate;
+    /** Shared by every connection's text translator: the bound on partial input held across the server. */
+    private final InputBudget inputBudget;
 
     public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
             ConnectionLimits limits) {
+        this(settings, exec, stats, securityLog, sources, limits, InputBudget.unlimited());
+    }
+
+    public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
+            ConnectionLimits limits, InputBudget inputBudget) {
+        this.inputBudget = inputBudget;
         this.settings = settings;
         this.exec = exec;
         this.stats = stats;
@@ -99,7 +112,8 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
             if (binary) {
                 installBinary(ctx.pipeline(), ctx.name(), session);
             } else {
-                ctx.pipeline().addAfter(ctx.name(), TEXT, new TextProtocolHandler(exec, stats, securityLog, session));
+                ctx.pipeline().addAfter(ctx.name(), TEXT, new TextProtocolHandler(exec, stats, securityLog, session,
+                        inputBudget));
             }
         });
     }
@@ -107,7 +121,8 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private void installBinary(ChannelPipeline pipeline, String detector, Session session) {
         int maxValue = settings.maxItemSize();
         BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue);
-        pipeline.addAfter(detector, BINARY_BYTES_IN, binary.bytesIn());
+        pipeline.addAfter(detector, BINARY_BACKPRESSURE, Backpressure.INSTANCE);
+        pipeline.addAfter(BINARY_BACKPRESSURE, BINARY_BYTES_IN, binary.bytesIn());
         pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
         pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());
         pipeline.addAfter(BINARY_VALUE_LIMIT, BINARY_AGGREGATOR, binary.aggregator());

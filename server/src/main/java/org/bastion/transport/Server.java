@@ -39,6 +39,7 @@ public final class Server implements AutoCloseable {
     private final Stats stats = new Stats();
     private final Store store;
     private final CommandExecutor exec;
+    private final MemoryBudget budget;
     /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
     private final SecurityLog securityLog = new SecurityLog();
     private final SourcePolicy sourcePolicy;
@@ -71,6 +72,7 @@ public final class Server implements AutoCloseable {
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
+        this.budget = new MemoryBudget(settings);
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), settings.maxItemSize(), clock,
                 stats);
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
@@ -144,7 +146,7 @@ public final class Server implements AutoCloseable {
                 nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
-        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits);
+        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -153,6 +155,8 @@ public final class Server implements AutoCloseable {
                 // A listener that does not auto-read accepts nothing until acceptConnections().
                 .option(ChannelOption.AUTO_READ, accept)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Output backpressure: past the high mark a connection's requests are not read until it drains.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, MemoryBudget.waterMark())
                 // Off until the gate admits the connection: a refused client is never read.
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);
@@ -219,6 +223,11 @@ public final class Server implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** What clients may make this server hold: the input budget, the water marks, the direct memory they come from. */
+    public MemoryBudget memoryBudget() {
+        return budget;
     }
 
     /** The prefix of every thread name of this server, such as {@code bastion-3-}. */
@@ -338,6 +347,11 @@ public final class Server implements AutoCloseable {
         @Override
         public int threads() {
             return settings.threads();
+        }
+
+        @Override
+        public String[][] budget() {
+            return budget.figures();
         }
     }
 }

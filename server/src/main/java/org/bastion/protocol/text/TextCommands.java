@@ -50,7 +50,12 @@ final class TextCommands {
         /** Discard {@link #swallowBytes()} bytes. */
         SWALLOW,
         /** Send what is pending and close the connection. */
-        CLOSE
+        CLOSE,
+        /**
+         * The reply is not finished and the client is behind on taking it: stop reading, and call {@link #resume()}
+         * once the connection is writable again.
+         */
+        PAUSE
     }
 
     private final Executor exec;
@@ -71,8 +76,11 @@ final class TextCommands {
     private final Key.Probe probe = new Key.Probe();
     /** The one get command of this connection, re-aimed at each key (see {@link Command.Get}). */
     private final Command.Get get = new Command.Get();
-    /** The items a retrieval found, by token index; reused, and emptied after every command. */
+    /** The items a retrieval found, by token index; reused, and emptied as their values are written. */
     private Item[] found = new Item[32];
+    /** A paused retrieval's next token to write, or 0 when no retrieval reply is in progress. */
+    private int writeAt;
+    private boolean writeCas;
 
     // The text storage command whose data block has not fully arrived (or pendingMeta for ms).
     private Store.Mode pendingMode;
@@ -93,8 +101,16 @@ final class TextCommands {
         this.meta = new MetaCommands(exec, session);
     }
 
-    private void tokenize(int len) {
+    /**
+     * Splits the line at spaces. As memcached (whose {@code tokenize_command} scans {@code strlen(command)} bytes), the
+     * line ends at its first NUL byte: {@code delete a\0 noreply} deletes {@code a} and replies.
+     */
+    private void tokenize(int lineLength) {
         ntok = 0;
+        int len = 0;
+        while (len < lineLength && line[len] != 0) {
+            len++;
+        }
         int i = 0;
         while (i < len) {
             while (i < len && line[i] == ' ') {
@@ -312,13 +328,41 @@ final class TextCommands {
             }
             found[t] = outcome instanceof Outcome.Hit hit ? hit.item() : null;
         }
-        for (int t = first; t < ntok; t++) {
-            if (found[t] != null) {
-                writeValue(t, found[t], withCas);
+        writeAt = first;
+        writeCas = withCas;
+        writeValues();
+    }
+
+    /**
+     * Writes the found values from {@link #writeAt} on, value by value; when the client falls behind (the channel
+     * passes its high water mark) it stops and asks the decoder to {@link Next#PAUSE}, keeping the line, its tokens
+     * and the found items until {@link #resume()}. So a multi-get of any size holds at most the water mark and one
+     * value in output buffers, and its event loop serves other connections between the pieces.
+     */
+    private void writeValues() {
+        for (int t = writeAt; t < ntok; t++) {
+            Item item = found[t];
+            if (item != null) {
                 found[t] = null;
+                writeValue(t, item, writeCas);
+                if (t + 1 < ntok && reply.mustPause()) {
+                    writeAt = t + 1;
+                    next = Next.PAUSE;
+                    return;
+                }
             }
         }
+        writeAt = 0;
         reply.write(Replies.END);
+    }
+
+    /** Continues the reply a {@link Next#PAUSE} left unfinished; returns what to do next. */
+    Next resume() {
+        next = Next.LINE;
+        if (writeAt > 0) {
+            writeValues();
+        }
+        return next;
     }
 
     private void writeValue(int keyToken, Item item, boolean withCas) {

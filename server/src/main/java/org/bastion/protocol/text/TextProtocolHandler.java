@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.bastion.command.Executor;
+import org.bastion.protocol.InputBudget;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
@@ -26,8 +27,16 @@ import org.bastion.stats.Stats;
  * </ul>
  * Replies collect in a {@link ReplyBuffer} and go out with one flush per read batch, in request order. What a line
  * means is {@link TextCommands}' job.
+ *
+ * <p>Hostile clients are bounded here: the input held for an unfinished request counts against the server's
+ * {@link InputBudget} (over it, the largest holders are closed); a client that does not take its replies makes the
+ * decoder <em>pause</em> (no more requests decoded, auto-read off) until the channel drains below its low water mark,
+ * and a multi-get reply is produced piece by piece as the socket takes it, resumed from a task so other connections
+ * on the event loop are served in between; a reply that cannot be completed (an exception while producing it) closes
+ * the connection rather than leaving it half-written.
  */
 public final class TextProtocolHandler extends ByteToMessageDecoder implements RequestProgress {
+    private static final System.Logger LOG = System.getLogger("org.bastion.server");
     /** A command line longer than this with no newline closes the connection, as in memcached. */
     public static final int MAX_LINE = 2048;
     /** The longest {@code get}/{@code gets} line accepted (memcached's are unbounded); longer ones close the connection. */
@@ -39,6 +48,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private final Stats stats;
     private final SecurityLog securityLog;
     private final Session session;
+    private final InputBudget budget;
+    private InputBudget.Account account;
+    private ChannelHandlerContext ctx;
+    /** Not decoding: the client is behind on taking replies (or a long reply yields its event loop). */
+    private boolean paused;
+    private boolean resumeScheduled;
+    /** Created once per connection: resuming allocates nothing. */
+    private final Runnable resumeTask = this::resume;
     private ReplyBuffer reply;
     private TextCommands commands;
     private State state = State.LINE;
@@ -52,16 +69,24 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private long completed;
 
     public TextProtocolHandler(Executor exec, Stats stats, SecurityLog securityLog, Session session) {
+        this(exec, stats, securityLog, session, InputBudget.unlimited());
+    }
+
+    public TextProtocolHandler(Executor exec, Stats stats, SecurityLog securityLog, Session session,
+            InputBudget budget) {
         this.exec = exec;
         this.stats = stats;
         this.securityLog = securityLog;
         this.session = session;
+        this.budget = budget;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         reply = new ReplyBuffer(ctx, stats);
         commands = new TextCommands(exec, session, reply);
+        account = budget.open(() -> ctx.executor().execute(this::overBudget));
     }
 
     @Override
@@ -69,27 +94,129 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         if (msg instanceof ByteBuf buf) {
             stats.bytesRead.add(buf.readableBytes());
         }
-        super.channelRead(ctx, msg);
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            // What this connection holds of an unfinished request, as allocated (capacity, not just the bytes).
+            account.hold(internalBuffer().capacity());
+        }
+    }
+
+    /** Chosen by the input budget: the largest holder is closed, what it held freed. */
+    private void overBudget() {
+        if (state != State.CLOSING) {
+            securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: holding "
+                    + internalBuffer().capacity() + " bytes of unfinished input while the server's input budget of "
+                    + budget.limit() + " bytes is spent");
+            ByteBuf held = internalBuffer();
+            held.skipBytes(held.readableBytes());
+            close(ctx);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (paused && ctx.channel().isWritable()) {
+            scheduleResume();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Whatever failed, the reply in progress cannot be completed: close rather than leave it half-written.
+        if (state != State.CLOSING) {
+            state = State.CLOSING;
+            reply.discard();
+            if (!(cause instanceof java.io.IOException)) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel().remoteAddress()
+                        + ": its reply could not be completed: " + cause);
+            }
+        }
+        ctx.close();
+    }
+
+    /** Stops decoding and reading until the client has taken what was written (or, if it has, yields a turn). */
+    private void pause(ChannelHandlerContext ctx) {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        reply.flush();
+        if (ctx.channel().isWritable()) {
+            scheduleResume();
+        }
+    }
+
+    private void scheduleResume() {
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            ctx.executor().execute(resumeTask);
+        }
+    }
+
+    /** From a task, never inside a flush: goes on with the paused reply, then decodes what is held. */
+    private void resume() {
+        resumeScheduled = false;
+        if (!paused || state == State.CLOSING || !ctx.channel().isActive() || !ctx.channel().isWritable()) {
+            return;
+        }
+        try {
+            paused = false;
+            if (commands.resume() == TextCommands.Next.PAUSE || reply.mustPause()) {
+                pause(ctx);
+                return;
+            }
+            ctx.channel().config().setAutoRead(true);
+            if (internalBuffer().isReadable()) {
+                channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            }
+            channelReadComplete(ctx);
+        } catch (Throwable e) {
+            // Out of direct memory included: the reply cannot be completed, so the connection closes.
+            exceptionCaught(ctx, e);
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        // memcached's rule for a line without its newline: over 2048 bytes, only get/gets may go on. Checked once the
+        // whole read batch is decoded, so a complete long line is answered from the line itself (ERROR for junk) however
+        // Netty split the reads that brought it. Unless paused, decoding consumed every complete line.
+        ByteBuf held = internalBuffer();
+        if (!paused && state == State.LINE && held.readableBytes() > MAX_LINE && !mayBeLong(held)) {
+            closeOversize(ctx, held);
+        }
         if (state != State.CLOSING) {
             reply.flush();
         }
-        super.channelReadComplete(ctx);
+        if (paused) {
+            // Not super's: with auto-read off and no message passed on, it would ask for one more read each batch.
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+        } else {
+            super.channelReadComplete(ctx);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        account.release();
+        super.channelInactive(ctx);
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         reply.discard();
+        account.release();
     }
 
-    /** Whether part of a command or value has arrived and the rest has not (for the request timeout). */
+    /**
+     * Whether part of a command or value has arrived and the rest has not (for the request timeout). Not while paused:
+     * then the client is behind on reading, not on sending, and what is held are requests waiting for it to catch up.
+     */
     @Override
     public boolean hasPartialRequest() {
-        return state == State.DATA || state == State.SWALLOW
-                || (internalBuffer() != null && internalBuffer().isReadable());
+        return !paused && (state == State.DATA || state == State.SWALLOW
+                || (internalBuffer() != null && internalBuffer().isReadable()));
     }
 
     @Override
@@ -100,6 +227,13 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
+            if (paused) {
+                return;
+            }
+            if (state != State.CLOSING && reply.mustPause()) {
+                pause(ctx);
+                return;
+            }
             switch (state) {
                 case SWALLOW -> {
                     int n = (int) Math.min(swallow, in.readableBytes());
@@ -120,10 +254,9 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 case LINE -> {
                     int len = readLine(in);
                     if (len < 0) {
-                        if (in.readableBytes() > MAX_LINE && !mayBeLong(in)) {
-                            securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: "
-                                    + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ")");
-                            close(ctx);
+                        // Only the get line's own bound here; the 2048-byte rule waits for the end of the read batch.
+                        if (in.readableBytes() > MAX_GET_LINE) {
+                            closeOversize(ctx, in);
                         }
                         return;
                     }
@@ -141,6 +274,10 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                             state = State.SWALLOW;
                         }
                         case CLOSE -> close(ctx);
+                        case PAUSE -> {
+                            pause(ctx);
+                            return;
+                        }
                         case LINE -> { }
                     }
                 }
@@ -192,6 +329,14 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             }
         }
         return true;
+    }
+
+    private void closeOversize(ChannelHandlerContext ctx, ByteBuf in) {
+        securityLog.event(SecurityLog.Kind.OVERSIZE_LINE, session.sourceAddress(), "closed: "
+                + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ", get/gets "
+                + MAX_GET_LINE + ")");
+        in.skipBytes(in.readableBytes());
+        close(ctx);
     }
 
     private void close(ChannelHandlerContext ctx) {

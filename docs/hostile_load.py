@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+# Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
+# usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID
+import socket, time, sys, threading, os
+port=int(sys.argv[1]); mode=sys.argv[2]
+def conn(src="127.0.0.1"):
+    s=socket.socket(); s.bind((src,0)); s.connect(("127.0.0.1",port)); return s
+def req(data, end=b"END\r\n", timeout=10):
+    s=conn("127.0.0.2"); s.settimeout(timeout); t=time.time(); s.sendall(data); out=bytearray(); tail=b""
+    NVAL=0; NBYTES=0
+    try:
+        while not tail.endswith(end):
+            d=s.recv(1<<20)
+            if not d: break
+            NBYTES+=len(d); NVAL+=(tail[-8:]+d).count(b"VALUE ")
+            if len(out)<100: out+=d[:100]
+            tail=(tail+d)[-16:]
+    except Exception as e: tail+=b"<"+str(e).encode()+b">"
+    s.close(); req.last=(NBYTES,NVAL); return time.time()-t, bytes(out[:60])+b"..."+tail
+if mode=="partial":
+    socks=[]
+    for i in range(300):
+        try:
+            s=conn(); s.setblocking(True); socks.append(s)
+        except Exception as e: print("connect fail",i,e); break
+    def send(s):
+        try:
+            s.sendall(b"get "); 
+            for k in range(10): s.sendall(b"a"*100000)
+        except Exception as e: pass
+    ths=[threading.Thread(target=send,args=(s,)) for s in socks]
+    t0=time.time()
+    for t in ths: t.start()
+    for i in range(6):
+        time.sleep(1); print("t=%.1f get:"%(time.time()-t0), "%.3fs"%req(b"get x\r\n")[0], req(b"get x\r\n")[1][:40])
+    for t in ths: t.join(timeout=20)
+    print("alive threads", sum(t.is_alive() for t in ths))
+    for s in socks: s.close()
+    time.sleep(0.5)
+    print("after:", req(b"version\r\n", b"\r\n"))
+elif mode=="fill":
+    s=conn(); 
+    for i in range(int(sys.argv[3])):
+        s.sendall(b"set big%d 0 0 100000\r\n"%i + b"v"*100000 + b"\r\n")
+    s.sendall(b"mn\r\n"); out=b""
+    while not out.endswith(b"MN\r\n"): out+=s.recv(1<<20)
+    print("stored", out.count(b"STORED"))
+elif mode=="multiget":
+    n=int(sys.argv[3]); items=int(sys.argv[4])
+    line=b"get "+b" ".join(b"big%d"%(i%items) for i in range(n))+b"\r\n"
+    def side():
+        for i in range(5):
+            time.sleep(0.5); t,o=req(b"version\r\n",b"\r\n"); print("  side version %.3fs"%t, o[:20])
+    th=threading.Thread(target=side); th.start()
+    t,o=req(line, timeout=120); nb,nv=req.last; th.join()
+    print("multiget %d keys: %.2fs %d bytes, values %d, ends END %s"%(n,t,nb,nv,o.endswith(b"END\r\n")))
+elif mode=="noread":
+    s=conn(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    line=b"get "+b" ".join(b"big%d"%i for i in range(100))+b"\r\n"
+    s.settimeout(0.2); sent=0; t0=time.time(); fails=0
+    while time.time()-t0<float(sys.argv[3]):
+        try: s.send(line); sent+=1
+        except socket.timeout: pass
+        if int((time.time()-t0)*2)%2==0:
+            t,o=req(b"get big1\r\n", timeout=2)
+            if not o.endswith(b"END\r\n"): fails+=1
+    print("sent lines", sent, "side get failures", fails)
+    os.system("ps -o rss= -p %s"%sys.argv[4])
+    s.close(); time.sleep(0.5)
+    print("after:", req(b"version\r\n", b"\r\n"))

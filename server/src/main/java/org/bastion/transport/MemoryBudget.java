@@ -1,0 +1,77 @@
+package org.bastion.transport;
+
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.internal.PlatformDependent;
+import org.bastion.config.Settings;
+import org.bastion.protocol.InputBudget;
+import org.bastion.protocol.text.TextProtocolHandler;
+
+/**
+ * The memory a server lets its clients make it hold, sized at start-up from the direct memory the JVM may use (Netty's
+ * buffers live there; {@code -XX:MaxDirectMemorySize}, else the heap size):
+ * <ul>
+ * <li>input per connection: a command line up to {@link TextProtocolHandler#MAX_LINE} bytes (get/gets
+ * {@link TextProtocolHandler#MAX_GET_LINE}), a value up to {@code -I};</li>
+ * <li>input in total: {@link #inputBudget()}, a quarter of direct memory (at least 4 MiB): past it the largest partial
+ * holders are closed;</li>
+ * <li>output per connection: the write-buffer water marks; past {@link #HIGH_WATER} bytes not taken by the client, the
+ * connection's requests are not read until its replies drain below {@link #LOW_WATER}. A connection holds at most
+ * the high mark plus one value in output buffers.</li>
+ * </ul>
+ */
+public final class MemoryBudget {
+    public static final int LOW_WATER = 128 * 1024;
+    public static final int HIGH_WATER = 512 * 1024;
+    private static final long MIN_INPUT_BUDGET = 4L * 1024 * 1024;
+
+    private final long directMemory;
+    private final InputBudget input;
+    private final int maxItemSize;
+
+    MemoryBudget(Settings settings) {
+        this.directMemory = PlatformDependent.maxDirectMemory();
+        this.input = new InputBudget(Math.max(MIN_INPUT_BUDGET, directMemory / 4));
+        this.maxItemSize = settings.maxItemSize();
+    }
+
+    InputBudget input() {
+        return input;
+    }
+
+    static WriteBufferWaterMark waterMark() {
+        return new WriteBufferWaterMark(LOW_WATER, HIGH_WATER);
+    }
+
+    public long inputBudget() {
+        return input.limit();
+    }
+
+    public long directMemory() {
+        return directMemory;
+    }
+
+    /** The figures for {@code stats settings}, as name/value pairs. */
+    public String[][] figures() {
+        return new String[][] {
+            {"input_line_max", Integer.toString(TextProtocolHandler.MAX_LINE)},
+            {"input_get_line_max", Integer.toString(TextProtocolHandler.MAX_GET_LINE)},
+            {"input_budget", Long.toString(input.limit())},
+            {"write_buffer_low_water", Integer.toString(LOW_WATER)},
+            {"write_buffer_high_water", Integer.toString(HIGH_WATER)},
+            {"max_direct_memory", Long.toString(directMemory)},
+        };
+    }
+
+    /** One line for the start-up output. */
+    public String describe() {
+        return "bastion: memory budget: input per connection " + TextProtocolHandler.MAX_LINE + " B line (get/gets "
+                + TextProtocolHandler.MAX_GET_LINE + " B), values up to -I " + maxItemSize + " B; input total "
+                + mib(input.limit()) + " (closes the largest partial senders past it); output per connection water"
+                + " marks " + LOW_WATER / 1024 + "/" + HIGH_WATER / 1024 + " KiB (stops reading past the high mark);"
+                + " direct memory " + mib(directMemory) + ", heap " + mib(Runtime.getRuntime().maxMemory());
+    }
+
+    private static String mib(long bytes) {
+        return (bytes / (1024 * 1024)) + " MiB";
+    }
+}

@@ -1,0 +1,161 @@
+package org.bastion.protocol.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.bastion.policy.Session;
+import org.bastion.protocol.InputBudget;
+import org.bastion.protocol.ReplyBuffer;
+import org.bastion.testing.TestServers;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Output backpressure, piecewise multi-gets, no truncated reply and the input budget, on {@link EmbeddedChannel}s: a
+ * {@link SlowReader} at the head of the pipeline holds what is written (counted against the channel's water marks,
+ * as a socket nobody reads would) until the test lets the client "read" it.
+ */
+class BackpressureTest {
+    private static final int LOW = 8 * 1024;
+    private static final int HIGH = 32 * 1024;
+    private static final int VALUE = 10_000;
+
+    /** Holds written buffers as unflushed output until {@link #take} lets them through. */
+    static final class SlowReader extends ChannelDuplexHandler {
+        PendingWriteQueue queue;
+        boolean failLargeWrites;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            queue = new PendingWriteQueue(ctx);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (failLargeWrites && ((ByteBuf) msg).readableBytes() >= ReplyBuffer.LARGE_VALUE) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                promise.setFailure(new OutOfMemoryError("Cannot reserve 10000 bytes of direct buffer memory (test)"));
+                return;
+            }
+            queue.add(msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            // The client is not reading: nothing leaves.
+        }
+
+        /** The client reads everything held so far. */
+        void take(ChannelHandlerContext ctx) {
+            queue.removeAndWriteAll();
+            ctx.flush();
+        }
+    }
+
+    private static EmbeddedChannel channel(SlowReader reader, TestServers.Parts parts) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(LOW, HIGH));
+        ch.pipeline().addLast("reader", reader);
+        ch.pipeline().addLast(parts.text());
+        return ch;
+    }
+
+    private static String store(EmbeddedChannel ch, int items) {
+        StringBuilder set = new StringBuilder();
+        for (int i = 0; i < items; i++) {
+            set.append("set k").append(i).append(" 0 0 ").append(VALUE).append(" noreply\r\n")
+                    .append(Character.toString('a' + i % 26).repeat(VALUE)).append("\r\n");
+        }
+        ch.writeInbound(Unpooled.wrappedBuffer(set.toString().getBytes(StandardCharsets.ISO_8859_1)));
+        return set.toString();
+    }
+
+    @Test
+    void multiGetPausesPastTheHighMarkAndCompletesInOrderAsTheClientReads() {
+        SlowReader reader = new SlowReader();
+        EmbeddedChannel ch = channel(reader, TestServers.parts());
+        int items = 60;
+        store(ch, items);
+        StringBuilder get = new StringBuilder("get");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < items; i++) {
+            get.append(" k").append(i);
+            expected.append("VALUE k").append(i).append(" 0 ").append(VALUE).append("\r\n")
+                    .append(Character.toString('a' + i % 26).repeat(VALUE)).append("\r\n");
+        }
+        expected.append("END\r\nVERSION 1.6.18\r\nEND\r\n");
+        ch.writeInbound(Unpooled.wrappedBuffer((get + "\r\nversion\r\nget nothing\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1)));
+        ch.runPendingTasks();
+        long held = reader.queue.bytes();
+        assertTrue(held <= HIGH + VALUE + 100, "held " + held + " bytes of a " + items * VALUE + "-byte reply");
+        assertFalse(ch.isWritable());
+        assertFalse(ch.config().isAutoRead(), "the connection is not read while its client is behind");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ChannelHandlerContext ctx = ch.pipeline().context("reader");
+        for (int round = 0; round < 1000 && out.size() < expected.length(); round++) {
+            assertTrue(reader.queue.bytes() <= HIGH + VALUE + 100);
+            reader.take(ctx);
+            ch.runPendingTasks();
+            drain(ch, out);
+        }
+        assertEquals(expected.toString(), out.toString(StandardCharsets.ISO_8859_1));
+        assertTrue(ch.config().isAutoRead(), "reading again once drained");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aReplyThatCannotBeCompletedClosesTheConnection() {
+        SlowReader reader = new SlowReader();
+        EmbeddedChannel ch = channel(reader, TestServers.parts());
+        store(ch, 3);
+        reader.failLargeWrites = true;
+        ch.writeInbound(Unpooled.wrappedBuffer("get k0 k1 k2\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen(), "closed, not left hanging mid-value");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void pastTheInputBudgetTheLargestPartialSenderIsClosed() {
+        TestServers.Parts parts = TestServers.parts();
+        InputBudget budget = new InputBudget(16_000);
+        EmbeddedChannel small = new EmbeddedChannel(
+                new TextProtocolHandler(parts.exec, parts.stats, parts.securityLog, Session.local(), budget));
+        EmbeddedChannel large = new EmbeddedChannel(
+                new TextProtocolHandler(parts.exec, parts.stats, parts.securityLog, Session.local(), budget));
+        small.writeInbound(Unpooled.wrappedBuffer(("get " + "a".repeat(9_996)).getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(10_000, budget.held());
+        large.writeInbound(Unpooled.wrappedBuffer(("get " + "b".repeat(19_996)).getBytes(StandardCharsets.US_ASCII)));
+        small.runPendingTasks();
+        large.runPendingTasks();
+        assertFalse(large.isOpen(), "the largest holder is closed");
+        assertTrue(small.isOpen());
+        assertEquals(10_000, budget.held());
+        small.writeInbound(Unpooled.wrappedBuffer(" c\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(0, budget.held(), "a completed line holds nothing");
+        assertTrue(small.isOpen());
+        small.finishAndReleaseAll();
+        large.finishAndReleaseAll();
+    }
+
+    private static void drain(EmbeddedChannel ch, ByteArrayOutputStream out) {
+        for (Object msg = ch.readOutbound(); msg != null; msg = ch.readOutbound()) {
+            ByteBuf buf = (ByteBuf) msg;
+            byte[] b = new byte[buf.readableBytes()];
+            buf.readBytes(b);
+            buf.release();
+            out.writeBytes(b);
+        }
+    }
+}

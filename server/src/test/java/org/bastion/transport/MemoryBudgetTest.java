@@ -1,0 +1,33 @@
+package org.bastion.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.util.internal.PlatformDependent;
+import java.nio.charset.StandardCharsets;
+import org.bastion.config.Settings;
+import org.bastion.testing.WireClient;
+import org.junit.jupiter.api.Test;
+
+/** The memory budget's figures: sized from direct memory, said in {@code stats settings} and in the start-up line. */
+class MemoryBudgetTest {
+    @Test
+    void figuresAreInStatsSettingsAndTheStartUpLine() throws Exception {
+        try (Server server = Server.start(Settings.builder().port(0).threads(1).build());
+                WireClient c = WireClient.connect(server.port())) {
+            long direct = PlatformDependent.maxDirectMemory();
+            assertEquals(Math.max(4L << 20, direct / 4), server.memoryBudget().inputBudget());
+            c.send("stats settings\r\n");
+            String reply = c.readUntil("END\r\n");
+            assertTrue(reply.contains("STAT input_line_max 2048\r\n"), reply);
+            assertTrue(reply.contains("STAT input_get_line_max 1048576\r\n"), reply);
+            assertTrue(reply.contains("STAT input_budget " + server.memoryBudget().inputBudget() + "\r\n"), reply);
+            assertTrue(reply.contains("STAT write_buffer_low_water 131072\r\nSTAT write_buffer_high_water 524288\r\n"),
+                    reply);
+            assertTrue(reply.contains("STAT max_direct_memory " + direct + "\r\n"), reply);
+            String line = server.memoryBudget().describe();
+            assertTrue(line.contains("input total " + server.memoryBudget().inputBudget() / (1 << 20) + " MiB"), line);
+            assertTrue(line.contains("water marks 128/512 KiB"), line);
+        }
+    }
+}

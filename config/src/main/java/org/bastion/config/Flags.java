@@ -117,7 +117,7 @@ public final class Flags {
     @Option(names = {"-k", "--lock-memory"}, description = "memcached: lock paged memory; accepted, ignored with a warning")
     boolean lockMemory;
 
-    @Option(names = {"-W", "--disable-watch"}, description = "memcached: disable watch; Bastion has no watch command")
+    @Option(names = {"-W", "--disable-watch"}, description = "disable the watch command")
     boolean disableWatch;
 
     @Option(names = {"-R", "--max-reqs-per-event"}, paramLabel = "<num>",
@@ -125,10 +125,10 @@ public final class Flags {
     Integer maxReqsPerEvent;
 
     @Option(names = {"-b", "--listen-backlog"}, paramLabel = "<num>",
-            description = "memcached: listen backlog; accepted, Bastion's is 1024 (warning)")
+            description = "TCP listen backlog (default 1024)")
     Integer listenBacklog;
 
-    @Option(names = {"-C", "--disable-cas"}, description = "memcached: disable CAS; accepted, CAS stays on (warning)")
+    @Option(names = {"-C", "--disable-cas"}, description = "disable CAS uniques (gets shows 0, cas never matches)")
     boolean disableCas;
 
     @Option(names = {"-f", "--slab-growth-factor"}, paramLabel = "<num>",
@@ -256,6 +256,11 @@ public final class Flags {
         if (prefixDelimiter != null) {
             b.prefixDelimiter(prefixDelimiter);
         }
+        if (listenBacklog != null) {
+            b.listenBacklog(listenBacklog);
+        }
+        b.watchDisabled(disableWatch);
+        b.casDisabled(disableCas);
         b.daemon(daemon);
         b.pidFile(pidFile);
         b.logFile(logFile);
@@ -308,12 +313,6 @@ public final class Flags {
         if (maxReqsPerEvent != null) {
             warnings.add("-R/--max-reqs-per-event is ignored: Bastion answers each read batch in turn, so one client"
                     + " cannot starve the others on its event loop");
-        }
-        if (listenBacklog != null) {
-            warnings.add("-b/--listen-backlog is ignored: Bastion's listen backlog is 1024");
-        }
-        if (disableCas) {
-            warnings.add("-C/--disable-cas is ignored: CAS values are always kept");
         }
         if (slabGrowthFactor != null || slabMinSize != null) {
             warnings.add((slabGrowthFactor != null ? "-f/--slab-growth-factor" : "-n/--slab-min-size")

@@ -42,6 +42,9 @@ public final class Settings {
     private final boolean shutdownEnabled;
     private final boolean dumpingDisabled;
     private final char prefixDelimiter;
+    private final int listenBacklog;
+    private final boolean watchDisabled;
+    private final boolean casDisabled;
     private final Path pidFile;
     private final Path logFile;
     private final boolean enableCoredumps;
@@ -70,6 +73,9 @@ public final class Settings {
         this.shutdownEnabled = b.shutdownEnabled;
         this.dumpingDisabled = b.dumpingDisabled;
         this.prefixDelimiter = b.prefixDelimiter;
+        this.listenBacklog = b.listenBacklog;
+        this.watchDisabled = b.watchDisabled;
+        this.casDisabled = b.casDisabled;
         this.pidFile = b.pidFile;
         this.logFile = b.logFile;
         this.enableCoredumps = b.enableCoredumps;
@@ -110,6 +116,9 @@ public final class Settings {
         b.shutdownEnabled = shutdownEnabled;
         b.dumpingDisabled = dumpingDisabled;
         b.prefixDelimiter = prefixDelimiter;
+        b.listenBacklog = listenBacklog;
+        b.watchDisabled = watchDisabled;
+        b.casDisabled = casDisabled;
         b.pidFile = pidFile;
         b.logFile = logFile;
         b.enableCoredumps = enableCoredumps;
@@ -154,6 +163,15 @@ public final class Settings {
     public boolean dumpingDisabled() { return dumpingDisabled; }
     /** {@code -D}: the character that ends a key's prefix for {@code stats detail} (memcached's {@code stat_key_prefix}). */
     public char prefixDelimiter() { return prefixDelimiter; }
+
+    /** {@code -b}: the TCP listen backlog. */
+    public int listenBacklog() { return listenBacklog; }
+
+    /** {@code -W}: the {@code watch} command is refused. */
+    public boolean watchDisabled() { return watchDisabled; }
+
+    /** {@code -C}: items carry no CAS unique. */
+    public boolean casDisabled() { return casDisabled; }
     public Path pidFile() { return pidFile; }
     /** Where the CLI writes its output and log ({@code logfile <path>} as in Debian's memcached.conf), or null. */
     public Path logFile() { return logFile; }
@@ -194,6 +212,9 @@ public final class Settings {
         line(s, "shutdown_command", shutdownEnabled ? "yes" : "no");
         line(s, "dump_enabled", dumpingDisabled ? "no" : "yes");
         line(s, "stat_key_prefix", prefixDelimiter);
+        line(s, "tcp_backlog", listenBacklog);
+        line(s, "watch_enabled", watchDisabled ? "no" : "yes");
+        line(s, "cas_enabled", casDisabled ? "no" : "yes");
         if (user != null) {
             line(s, "user", user);
         }
@@ -243,6 +264,9 @@ public final class Settings {
         private boolean shutdownEnabled;
         private boolean dumpingDisabled;
         private char prefixDelimiter = ':';
+        private int listenBacklog = 1024;
+        private boolean watchDisabled;
+        private boolean casDisabled;
         private Path pidFile;
         private Path logFile;
         private boolean enableCoredumps;
@@ -418,6 +442,27 @@ public final class Settings {
                 throw new SettingsException("-D", "needs a delimiter character");
             }
             this.prefixDelimiter = delimiter.charAt(0);
+            return this;
+        }
+
+        /** {@code -b}: the TCP listen backlog, 1..65535 (memcached's default is 1024). */
+        public Builder listenBacklog(int backlog) {
+            if (backlog < 1 || backlog > 65535) {
+                throw new SettingsException("-b/--listen-backlog", backlog + " is outside 1..65535");
+            }
+            this.listenBacklog = backlog;
+            return this;
+        }
+
+        /** {@code -C}: no CAS uniques, as memcached's {@code -C}. */
+        public Builder casDisabled(boolean disabled) {
+            this.casDisabled = disabled;
+            return this;
+        }
+
+        /** {@code -W}: refuse the {@code watch} command. */
+        public Builder watchDisabled(boolean disabled) {
+            this.watchDisabled = disabled;
             return this;
         }
 

@@ -82,6 +82,10 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.Stats query) {
             return stats(query);
         } else if (command instanceof Command.Watch watch) {
+            if (settings.watchDisabled()) {
+                // -W switches the command off for everyone, as memcached's does: not a policy on who asks.
+                return Outcome.Done.NOT_ENABLED;
+            }
             Watcher watcher = stats.watchers.attach(watch.flags(), Watcher.CAPACITY_BYTES);
             return new Outcome.Watching(watcher, () -> stats.watchers.detach(watcher));
         } else if (command instanceof Command.Verbosity verbosity) {
@@ -169,6 +173,13 @@ public final class CommandExecutor implements Executor {
         }
         if (stats.watchers.wants(LogWatchers.FETCHERS)) {
             stats.watchers.itemGet(w.key(), store.peek(w.key()), session.id()); // memcached logs a write's lookup
+        }
+        if (w.mode() == Store.Mode.CAS && store.casDisabled()) {
+            // -C: no item has a CAS unique to match, so memcached answers EXISTS (NOT_FOUND with nothing stored).
+            Store.StoreResult result = store.peek(w.key()) == null ? Store.StoreResult.NOT_FOUND
+                    : Store.StoreResult.EXISTS;
+            countWrite(w.mode(), result);
+            return new Outcome.Wrote(result, null);
         }
         Store.WriteResult written = store.write(w.mode(), w.key(), w.flags(), store.deadline(w.exptime()), w.value(),
                 w.cas(), w.newCas(), w.allowStale(), w.binaryKey());

@@ -32,6 +32,8 @@ public sealed interface Outcome {
         MEMORY_LIMIT_TOO_SMALL,
         /** {@code cache_memlimit} beyond what this JVM's heap can hold (Bastion's own limit). */
         MEMORY_LIMIT_TOO_LARGE,
+        /** A command the server was started without ({@code watch} under {@code -W}). */
+        NOT_ENABLED,
         /** {@code lru_crawler metadump} of a class that does not exist. */
         BAD_CLASS
     }

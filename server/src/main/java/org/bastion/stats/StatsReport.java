@@ -113,8 +113,9 @@ public final class StatsReport {
         stat(out, "num_threads", facts.threads());
         stat(out, "stat_key_prefix", st.prefixDelimiter());
         stat(out, "detail_enabled", stats.prefixes.enabled() ? "yes" : "no");
-        stat(out, "cas_enabled", "yes");
-        stat(out, "tcp_backlog", 1024);
+        stat(out, "cas_enabled", st.casDisabled() ? "no" : "yes");
+        stat(out, "tcp_backlog", st.listenBacklog());
+        stat(out, "watch_enabled", st.watchDisabled() ? "no" : "yes");
         stat(out, "binding_protocol", switch (st.protocol()) {
             case AUTO -> "auto-negotiate";
             case ASCII -> "ascii";

@@ -49,6 +49,7 @@ public final class Store {
     /** {@code -I}: the largest value, in bytes, that any write may leave under a key (see {@link #fits}). */
     private final int maxItemSize;
     private final AtomicLong casCounter = new AtomicLong();
+    private volatile boolean casDisabled;
     /**
      * The last store stamp handed out ({@link #stamp}): clock nanos made strictly increasing, so a stamp orders writes
      * and is also their time. Items carry theirs in {@link Item#storedAt}, whatever CAS a client chose for them.
@@ -256,7 +257,7 @@ public final class Store {
                     if (current.cas != casUnique) {
                         if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
                             // An older writer may still store, but its value is marked stale and keeps the TTL.
-                            next = new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(),
+                            next = new Item(value, flags, newCas != 0 ? newCas : nextCas(),
                                     current.expiresAt, stamp(now), true, current.winSent, binaryKey);
                             break;
                         }
@@ -389,7 +390,7 @@ public final class Store {
             long expiresAt = newDeadline == KEEP || !inPlace ? old.expiresAt : newDeadline;
             // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
             // a fresh item without them.
-            Item item = new Item(stored, old.flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), expiresAt,
+            Item item = new Item(stored, old.flags, newCas != 0 ? newCas : nextCas(), expiresAt,
                     stamp(now), inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
             item.fetched = inPlace && old.fetched;
             item.lastAccess = old.lastAccess;
@@ -417,7 +418,7 @@ public final class Store {
                 out[0] = DeleteResult.EXISTS;
                 return old;
             }
-            long cas = newCas != 0 ? newCas : casCounter.incrementAndGet();
+            long cas = newCas != 0 ? newCas : nextCas();
             long expiresAt = newDeadline == KEEP ? old.expiresAt : newDeadline;
             Item next;
             if (invalidate) {
@@ -557,7 +558,16 @@ public final class Store {
 
     /** Next CAS unique, for callers that build items themselves. */
     long nextCas() {
-        return casCounter.incrementAndGet();
+        return casDisabled ? 0 : casCounter.incrementAndGet();
+    }
+
+    /** {@code -C}: items get no CAS unique (0), as memcached's do; compare-and-swap then never matches. */
+    public void disableCas() {
+        casDisabled = true;
+    }
+
+    public boolean casDisabled() {
+        return casDisabled;
     }
 
     public long itemCount() {
@@ -603,7 +613,7 @@ public final class Store {
     }
 
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas, boolean binaryKey) {
-        return new Item(value, flags, newCas != 0 ? newCas : casCounter.incrementAndGet(), deadline, stamp(now), false,
+        return new Item(value, flags, newCas != 0 ? newCas : nextCas(), deadline, stamp(now), false,
                 false, binaryKey);
     }
 

@@ -75,6 +75,9 @@ public final class Server implements AutoCloseable {
         this.budget = new MemoryBudget(settings);
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), settings.maxItemSize(), clock,
                 stats);
+        if (settings.casDisabled()) {
+            store.disableCas();
+        }
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -150,7 +153,7 @@ public final class Server implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // A listener that does not auto-read accepts nothing until acceptConnections().
                 .option(ChannelOption.AUTO_READ, accept)

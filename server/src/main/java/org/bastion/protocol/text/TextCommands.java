@@ -39,6 +39,8 @@ final class TextCommands {
             Replies.ascii("SERVER_ERROR cache_memlimit is more than this server's heap holds\r\n");
     private static final byte[] METADUMP_DISABLED = Replies.ascii("ERROR metadump not allowed\r\n");
     private static final byte[] WATCH_DISABLED = Replies.ascii("CLIENT_ERROR watch not allowed\r\n");
+    /** memcached's reply under {@code -W}. */
+    private static final byte[] WATCH_NOT_ENABLED = Replies.ascii("CLIENT_ERROR watch commands not allowed\r\n");
     private static final byte[] BAD_CLASS = Replies.ascii("BADCLASS invalid class id\r\n");
 
     /** What the decoder does after a command line. */
@@ -591,6 +593,8 @@ final class TextCommands {
             WatchStream.start(reply.context(), watching);
         } else if (outcome == Outcome.Refused.DUMP_DISABLED) {
             reply.write(WATCH_DISABLED);
+        } else if (outcome == Outcome.Done.NOT_ENABLED) {
+            reply.write(WATCH_NOT_ENABLED);
         } else {
             reply.write(refusal((Outcome.Refused) outcome));
         }

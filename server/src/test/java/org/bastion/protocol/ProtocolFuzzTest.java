@@ -30,7 +30,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.lifecycle.BeforeProperty;
 import org.bastion.config.Settings;
 import org.bastion.policy.Session;
 import org.bastion.protocol.text.TextProtocolHandler;
@@ -51,8 +53,8 @@ import org.bastion.testing.TestServers;
  * connection is answered;</li>
  * <li>no buffer leaked: every buffer of the channels' allocator was released once they closed.</li>
  * </ul>
- * A few hundred tries per property by default (jqwik's {@code jqwik.tries.default}, set by the POM property
- * {@code bastion.fuzz.tries}), and each property stops early at {@code bastion.fuzz.seconds} (default 20 s);
+ * 1,000 tries per property by default (jqwik's {@code jqwik.tries.default}, set by the POM property
+ * {@code bastion.fuzz.tries}), and each property stops early at {@code bastion.fuzz.seconds} (default 20 s, saying so);
  * {@code mvn ... -Dbastion.fuzz.tries=100000 -Dbastion.fuzz.seconds=3600} runs longer. jqwik prints the seed of a
  * failing run; past crashers are kept as fixed inputs in {@code src/test/resources/fuzz-corpus/} (hex, one stream per
  * file; {@link #corpus()}). Server with {@code -F}, so no stream can flush the control value away legitimately.
@@ -85,12 +87,28 @@ class ProtocolFuzzTest {
         }
     };
     private static final Logger SERVER_LOG = Logger.getLogger("org.bastion.server");
-    private static long started;
+    private static long started = System.nanoTime();
+    private static int checked;
+    private static int skipped;
 
     @BeforeContainer
     static void listen() {
         SERVER_LOG.addHandler(CLOSE_LISTENER);
+    }
+
+    @BeforeProperty
+    void startClock() {
         started = System.nanoTime();
+        checked = 0;
+        skipped = 0;
+    }
+
+    @AfterProperty
+    void sayIfCut() {
+        if (skipped > 0) {
+            System.out.println("ProtocolFuzzTest: bastion.fuzz.seconds reached after " + checked + " streams; "
+                    + skipped + " tries skipped");
+        }
     }
 
     @AfterContainer
@@ -164,8 +182,10 @@ class ProtocolFuzzTest {
 
     private static void check(Input input) {
         if (System.nanoTime() - started > DEADLINE_NANOS) {
+            skipped++;
             return; // bastion.fuzz.seconds spent: the remaining tries pass without running
         }
+        checked++;
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false, true);
         TestServers.Parts parts = fuzzParts();
         EmbeddedChannel control = channel(parts, alloc);

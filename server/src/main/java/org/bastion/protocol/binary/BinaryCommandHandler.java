@@ -37,6 +37,7 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.TOUCH
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.VERSION;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -70,6 +71,7 @@ import org.bastion.store.Store;
  */
 public final class BinaryCommandHandler extends SimpleChannelInboundHandler<FullBinaryMemcacheRequest>
         implements RequestProgress {
+    private static final System.Logger LOG = System.getLogger("org.bastion.server");
     static final int HEADER_LENGTH = 24;
     static final int REQUEST_MAGIC = 0x80;
     /** memcached 1.6 no longer dispatches it (1.6.18 answers Unknown command); the issue asks for it, as in 1.4. */
@@ -157,7 +159,13 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset connection or a broken stream: nothing useful can be said to the client.
+        // A reset connection, or one closed with a request half-received (the aggregator says so): nothing useful can
+        // be said to the client. Anything else is a fault of ours, closed the same way but said in the log (as the
+        // text handler does), so it is seen, not swallowed.
+        if (!(cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException)) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel().remoteAddress()
+                    + ": its reply could not be completed: " + cause);
+        }
         ctx.close();
     }
 

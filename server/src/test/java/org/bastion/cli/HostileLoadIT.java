@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * deadline.
  */
 class HostileLoadIT {
-    private static final long SERVED_WITHIN_MS = 2000;
+    // Before the fixes a bystander waited 10 s and more, or forever; 5 s keeps a loaded 2-core CI machine green.
+    private static final long SERVED_WITHIN_MS = 5000;
     private static final InetAddress ATTACKER = loopback(1);
     private static final InetAddress BYSTANDER = loopback(2);
 

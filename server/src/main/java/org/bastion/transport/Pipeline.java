@@ -51,6 +51,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String BINARY_VALUE_LIMIT = "binary-value-limit";
     static final String BINARY_AGGREGATOR = "binary-aggregator";
     static final String BINARY = "binary";
+    static final String LAST = "last";
 
     private final Settings settings;
     private final Executor exec;
@@ -103,6 +104,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
             stats.verbose.closed(id);
         });
         pipeline.addLast(DETECT, detector(session));
+        pipeline.addLast(LAST, LastStage.INSTANCE);
     }
 
     /** The detector stage for one session: it installs text or binary after itself, then leaves. */

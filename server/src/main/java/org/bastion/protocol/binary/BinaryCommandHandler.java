@@ -53,6 +53,7 @@ import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.Session;
+import org.bastion.protocol.Faults;
 import org.bastion.protocol.Replies;
 import org.bastion.stats.StatsReport;
 import org.bastion.store.Item;
@@ -162,7 +163,8 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         // A reset connection, or one closed with a request half-received (the aggregator says so): nothing useful can
         // be said to the client. Anything else is a fault of ours, closed the same way but said in the log (as the
         // text handler does), so it is seen, not swallowed.
-        if (!(cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException)) {
+        if (!Faults.escalate(cause)
+                && !(cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException)) {
             LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel().remoteAddress()
                     + ": its reply could not be completed: " + cause);
         }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.bastion.command.Executor;
+import org.bastion.protocol.Faults;
 import org.bastion.protocol.InputBudget;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.SecurityLog;
@@ -130,7 +131,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         if (state != State.CLOSING) {
             state = State.CLOSING;
             reply.discard();
-            if (!(cause instanceof java.io.IOException)) {
+            if (!Faults.escalate(cause) && !(cause instanceof java.io.IOException)) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel().remoteAddress()
                         + ": its reply could not be completed: " + cause);
             }

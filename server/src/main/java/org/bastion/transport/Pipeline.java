@@ -25,19 +25,20 @@ import org.bastion.stats.Stats;
  *
  * <pre>
  * accept:     GATE
- * admitted:   TIMEOUTS? → LATENCY? → DETECT               (the gate removes itself, then turns on auto-read)
- * first byte: TIMEOUTS? → LATENCY? → TEXT                 (text and meta)
- *         or: TIMEOUTS? → LATENCY? → BINARY_BACKPRESSURE → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT
- *             → BINARY_AGGREGATOR → BINARY
+ * admitted:   TIMEOUTS? → LATENCY? → DETECT → LAST        (the gate removes itself, then turns on auto-read)
+ * first byte: TIMEOUTS? → LATENCY? → TEXT → LAST          (text and meta)
+ *         or: TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR
+ *             → BINARY_QUEUE → BINARY → LAST
  * </pre>
  *
  * Why this order: the gate is first so a refused source has not a byte read; timeouts come before any decoder so they
  * see every byte, whichever protocol; the latency timer wraps the protocol so it times whole read batches; the
  * detector replaces itself with the protocol its first byte names; in binary, raw bytes are counted before framing
  * (for {@code bytes_read} and the request timeout), values over {@code -I} are dropped before the aggregator could
- * buffer them, and the command handler sees only whole requests. Backpressure (stop reading while the channel is past
- * its write-buffer high water mark, {@link MemoryBudget}) comes before the binary decoders so it acts on the socket, not
- * on decoded requests; the text translator applies it itself, since it must also stop decoding what it already read.
+ * buffer them, and the command handler sees only whole requests. Backpressure (while the channel is past its
+ * write-buffer high water mark, {@link MemoryBudget}, stop reading and stop answering requests already read) acts on
+ * whole requests: in binary the queue before the command handler holds them, the text translator does it itself. The
+ * last stage closes on failures no stage handled and hands fatal ones (out of memory) to the process.
  */
 public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String GATE = "gate";
@@ -45,11 +46,11 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String LATENCY = "latency";
     static final String DETECT = "detect";
     static final String TEXT = "text";
-    static final String BINARY_BACKPRESSURE = "binary-backpressure";
     static final String BINARY_BYTES_IN = "binary-bytes-in";
     static final String BINARY_CODEC = "binary-codec";
     static final String BINARY_VALUE_LIMIT = "binary-value-limit";
     static final String BINARY_AGGREGATOR = "binary-aggregator";
+    static final String BINARY_QUEUE = "binary-queue";
     static final String BINARY = "binary";
     static final String LAST = "last";
 
@@ -123,12 +124,12 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private void installBinary(ChannelPipeline pipeline, String detector, Session session) {
         int maxValue = settings.maxItemSize();
         BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue);
-        pipeline.addAfter(detector, BINARY_BACKPRESSURE, Backpressure.INSTANCE);
-        pipeline.addAfter(BINARY_BACKPRESSURE, BINARY_BYTES_IN, binary.bytesIn());
+        pipeline.addAfter(detector, BINARY_BYTES_IN, binary.bytesIn());
         pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
         pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());
         pipeline.addAfter(BINARY_VALUE_LIMIT, BINARY_AGGREGATOR, binary.aggregator());
-        pipeline.addAfter(BINARY_AGGREGATOR, BINARY, binary.handler());
+        pipeline.addAfter(BINARY_AGGREGATOR, BINARY_QUEUE, binary.queue());
+        pipeline.addAfter(BINARY_QUEUE, BINARY, binary.handler());
     }
 
 }

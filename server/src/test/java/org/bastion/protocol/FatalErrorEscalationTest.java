@@ -86,7 +86,7 @@ class FatalErrorEscalationTest {
     void outOfMemoryInTheBinaryPathReachesTheUncaughtHandler() {
         OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
         BinaryProtocol.Stages s = BinaryProtocol.stages(throwing(oom), new Stats(), Session.local(), 1024 * 1024);
-        EmbeddedChannel ch = new EmbeddedChannel(s.bytesIn(), s.codec(), s.valueLimit(), s.aggregator(), s.handler());
+        EmbeddedChannel ch = new EmbeddedChannel(s.all());
         ch.writeInbound(Unpooled.wrappedBuffer(BinaryFrames.request(0x00, "a")));
         assertEquals(List.of(oom), uncaught);
         assertFalse(ch.isActive());

@@ -16,16 +16,21 @@ public final class BinaryProtocol {
      * One connection's binary stages, in pipeline order: {@link BinaryBytesIn} counts raw bytes; Netty's codec frames
      * requests (header, extras and key whole, the value in chunks) and encodes responses; {@link BinaryValueLimit}
      * answers values over {@code -I} without buffering them; Netty's aggregator joins the value chunks (its bound
-     * counts value bytes only, key and extras travel in the request itself, so {@code -I} is the exact bound); then
+     * counts value bytes only, key and extras travel in the request itself, so {@code -I} is the exact bound);
+     * {@link RequestQueue} holds whole requests while the client is not taking its replies; then
      * {@link BinaryCommandHandler} translates requests into commands.
      */
     public record Stages(ChannelHandler bytesIn, ChannelHandler codec, ChannelHandler valueLimit,
-            ChannelHandler aggregator, ChannelHandler handler) {
+            ChannelHandler aggregator, ChannelHandler queue, ChannelHandler handler) {
+        /** Every stage, in pipeline order. */
+        public ChannelHandler[] all() {
+            return new ChannelHandler[] {bytesIn, codec, valueLimit, aggregator, queue, handler};
+        }
     }
 
     public static Stages stages(Executor exec, Stats stats, Session session, int maxValue) {
         BinaryCommandHandler handler = new BinaryCommandHandler(exec, stats, session);
         return new Stages(new BinaryBytesIn(handler), new BinaryMemcacheServerCodec(), new BinaryValueLimit(maxValue),
-                new BinaryMemcacheObjectAggregator(maxValue), handler);
+                new BinaryMemcacheObjectAggregator(maxValue), new RequestQueue(), handler);
     }
 }

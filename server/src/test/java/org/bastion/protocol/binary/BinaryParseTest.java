@@ -28,7 +28,7 @@ class BinaryParseTest {
 
     private EmbeddedChannel channel() {
         BinaryProtocol.Stages s = BinaryProtocol.stages(executor, new Stats(), Session.local(), 1024);
-        return new EmbeddedChannel(s.bytesIn(), s.codec(), s.valueLimit(), s.aggregator(), s.handler());
+        return new EmbeddedChannel(s.all());
     }
 
     @AfterEach

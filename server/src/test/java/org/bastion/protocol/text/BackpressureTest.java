@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.PendingWriteQueue;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import org.bastion.policy.Session;
 import org.bastion.protocol.InputBudget;
 import org.bastion.protocol.ReplyBuffer;
+import org.bastion.testing.SlowReader;
 import org.bastion.testing.TestServers;
 import org.junit.jupiter.api.Test;
 
@@ -29,38 +27,6 @@ class BackpressureTest {
     private static final int LOW = 8 * 1024;
     private static final int HIGH = 32 * 1024;
     private static final int VALUE = 10_000;
-
-    /** Holds written buffers as unflushed output until {@link #take} lets them through. */
-    static final class SlowReader extends ChannelDuplexHandler {
-        PendingWriteQueue queue;
-        boolean failLargeWrites;
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            queue = new PendingWriteQueue(ctx);
-        }
-
-        @Override
-        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (failLargeWrites && ((ByteBuf) msg).readableBytes() >= ReplyBuffer.LARGE_VALUE) {
-                io.netty.util.ReferenceCountUtil.release(msg);
-                promise.setFailure(new OutOfMemoryError("Cannot reserve 10000 bytes of direct buffer memory (test)"));
-                return;
-            }
-            queue.add(msg, promise);
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            // The client is not reading: nothing leaves.
-        }
-
-        /** The client reads everything held so far. */
-        void take(ChannelHandlerContext ctx) {
-            queue.removeAndWriteAll();
-            ctx.flush();
-        }
-    }
 
     private static EmbeddedChannel channel(SlowReader reader, TestServers.Parts parts) {
         EmbeddedChannel ch = new EmbeddedChannel();
@@ -97,14 +63,14 @@ class BackpressureTest {
         ch.writeInbound(Unpooled.wrappedBuffer((get + "\r\nversion\r\nget nothing\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)));
         ch.runPendingTasks();
-        long held = reader.queue.bytes();
+        long held = reader.held();
         assertTrue(held <= HIGH + VALUE + 100, "held " + held + " bytes of a " + items * VALUE + "-byte reply");
         assertFalse(ch.isWritable());
         assertFalse(ch.config().isAutoRead(), "the connection is not read while its client is behind");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ChannelHandlerContext ctx = ch.pipeline().context("reader");
         for (int round = 0; round < 1000 && out.size() < expected.length(); round++) {
-            assertTrue(reader.queue.bytes() <= HIGH + VALUE + 100);
+            assertTrue(reader.held() <= HIGH + VALUE + 100);
             reader.take(ctx);
             ch.runPendingTasks();
             drain(ch, out);
@@ -119,7 +85,7 @@ class BackpressureTest {
         SlowReader reader = new SlowReader();
         EmbeddedChannel ch = channel(reader, TestServers.parts());
         store(ch, 3);
-        reader.failLargeWrites = true;
+        reader.failWritesFrom = ReplyBuffer.LARGE_VALUE;
         ch.writeInbound(Unpooled.wrappedBuffer("get k0 k1 k2\r\n".getBytes(StandardCharsets.ISO_8859_1)));
         ch.runPendingTasks();
         assertFalse(ch.isOpen(), "closed, not left hanging mid-value");

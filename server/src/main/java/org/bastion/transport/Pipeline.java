@@ -61,15 +61,18 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private final ConnectionGate gate;
     /** Shared by every connection's text translator: the bound on partial input held across the server. */
     private final InputBudget inputBudget;
+    /** Shared by every connection: the bound on replies held for clients that do not read them, or null. */
+    private final OutputGuard outputGuard;
 
     public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
             ConnectionLimits limits) {
-        this(settings, exec, stats, securityLog, sources, limits, InputBudget.unlimited());
+        this(settings, exec, stats, securityLog, sources, limits, InputBudget.unlimited(), null);
     }
 
-    public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
-            ConnectionLimits limits, InputBudget inputBudget) {
+    Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
+            ConnectionLimits limits, InputBudget inputBudget, OutputGuard outputGuard) {
         this.inputBudget = inputBudget;
+        this.outputGuard = outputGuard;
         this.settings = settings;
         this.exec = exec;
         this.stats = stats;
@@ -104,6 +107,9 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
             stats.watchers.connClose(session.remote(), id);
             stats.verbose.closed(id);
         });
+        if (outputGuard != null) {
+            outputGuard.watch(pipeline.channel());
+        }
         pipeline.addLast(DETECT, detector(session));
         pipeline.addLast(LAST, LastStage.INSTANCE);
     }

@@ -72,7 +72,7 @@ public final class Server implements AutoCloseable {
         this.sourcePolicy = new SourcePolicy(settings);
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
-        this.budget = new MemoryBudget(settings);
+        this.budget = new MemoryBudget(settings, securityLog);
         this.store = new Store(settings.memoryLimitBytes(), settings.evictionsDisabled(), settings.maxItemSize(), clock,
                 stats);
         if (settings.casDisabled()) {
@@ -149,7 +149,11 @@ public final class Server implements AutoCloseable {
                 nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
-        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input());
+        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(),
+                budget.output());
+        OutputGuard guard = budget.output();
+        boss.next().scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
+                TimeUnit.MILLISECONDS);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)

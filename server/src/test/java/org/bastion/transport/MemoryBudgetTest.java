@@ -25,9 +25,15 @@ class MemoryBudgetTest {
             assertTrue(reply.contains("STAT write_buffer_low_water 131072\r\nSTAT write_buffer_high_water 524288\r\n"),
                     reply);
             assertTrue(reply.contains("STAT max_direct_memory " + direct + "\r\n"), reply);
+            assertEquals(Math.max(8L << 20, direct / 2), server.memoryBudget().outputBudget());
+            assertTrue(reply.contains("STAT output_budget " + server.memoryBudget().outputBudget() + "\r\n"), reply);
             String line = server.memoryBudget().describe();
             assertTrue(line.contains("input total " + server.memoryBudget().inputBudget() / (1 << 20) + " MiB"), line);
             assertTrue(line.contains("water marks 128/512 KiB"), line);
+            assertTrue(line.contains("output total " + server.memoryBudget().outputBudget() / (1 << 20) + " MiB"), line);
+            // -c 1024 (the default) connections, each a 1 MiB value in and 512 KiB + a value out.
+            long perConnection = (1 << 20) + 2048 + (512 << 10) + (1 << 20);
+            assertTrue(line.contains("could hold " + 1024 * perConnection / (1 << 20) + " MiB without the totals"), line);
         }
     }
 }

@@ -1,0 +1,89 @@
+package org.bastion.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bastion.policy.SecurityLog;
+import org.bastion.testing.SlowReader;
+import org.bastion.testing.TestServers;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The total bound on replies held for clients that do not read them: past it, the connections holding the most
+ * unread replies are closed, largest first, until the total fits; a client that reads is never chosen.
+ */
+class OutputGuardTest {
+    private static final int LOW = 8 * 1024;
+    private static final int HIGH = 32 * 1024;
+    private static final int VALUE = 10_000;
+
+    private static EmbeddedChannel connection(TestServers.Parts parts, SlowReader reader, OutputGuard guard) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(LOW, HIGH));
+        ch.pipeline().addLast("reader", reader);
+        ch.pipeline().addLast(parts.text());
+        guard.watch(ch);
+        return ch;
+    }
+
+    private static void send(EmbeddedChannel ch, String text) {
+        ch.writeInbound(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.ISO_8859_1)));
+        ch.runPendingTasks();
+    }
+
+    @Test
+    void pastTheBudgetTheLargestStalledReadersAreClosedAndReadersAreNot() {
+        TestServers.Parts parts = TestServers.parts();
+        List<String> logged = new ArrayList<>();
+        OutputGuard guard = new OutputGuard(70_000, new SecurityLog(0, System::nanoTime, logged::add));
+        StringBuilder set = new StringBuilder();
+        StringBuilder get = new StringBuilder("get");
+        for (int i = 0; i < 8; i++) {
+            set.append("set k").append(i).append(" 0 0 ").append(VALUE).append(" noreply\r\n")
+                    .append("v".repeat(VALUE)).append("\r\n");
+            get.append(" k").append(i);
+        }
+        get.append("\r\n");
+
+        SlowReader readerA = new SlowReader();
+        SlowReader readerB = new SlowReader();
+        SlowReader readerC = new SlowReader();
+        EmbeddedChannel a = connection(parts, readerA, guard);
+        EmbeddedChannel b = connection(parts, readerB, guard);
+        EmbeddedChannel c = connection(parts, readerC, guard);
+        send(a, set.toString());
+        send(a, get.toString());
+        send(b, "get k0 k1\r\n");
+        send(b, get.toString());
+        send(c, "get k0 k1\r\n");
+        assertFalse(a.isWritable());
+        assertFalse(b.isWritable());
+        assertTrue(c.isWritable(), "C's replies are under its high mark");
+        long heldA = OutputGuard.held(a);
+        long heldB = OutputGuard.held(b);
+        long heldC = OutputGuard.held(c);
+        assertTrue(heldA + heldB + heldC > 70_000, "over the budget: " + heldA + " " + heldB + " " + heldC);
+
+        guard.check();
+        int closed = (a.isOpen() ? 0 : 1) + (b.isOpen() ? 0 : 1);
+        assertEquals(1, closed, "one stalled reader closed brings the total under the budget");
+        assertEquals(heldA >= heldB, !a.isOpen(), "the one holding more");
+        assertTrue(c.isOpen(), "a connection under its high mark is never chosen");
+        assertEquals(1, guard.closed());
+        assertEquals(1, logged.size());
+        assertTrue(logged.get(0).startsWith("security event=stalled_output"), logged.get(0));
+
+        guard.check();
+        assertEquals(1, guard.closed(), "under the budget now: nothing more is closed");
+        for (EmbeddedChannel ch : List.of(a, b, c)) {
+            ch.finishAndReleaseAll();
+        }
+    }
+}

@@ -55,9 +55,15 @@ class SoakIT {
     @Test
     void mixedSizesUnderSixtyFourMegabytes() throws Exception {
         Settings settings = Settings.builder().port(0).listen("127.0.0.1").memoryLimitMegabytes(64).threads(2).build();
+        long heapBefore = heapAfterGc();
         try (Server server = Server.start(settings)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
             ExecutorService pool = Executors.newFixedThreadPool(CONNECTIONS);
+            java.util.concurrent.atomic.AtomicLong peakDirect = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.ScheduledExecutorService sampler =
+                    Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> peakDirect.accumulateAndGet(directInUse(), Math::max), 0, 200,
+                    TimeUnit.MILLISECONDS);
             List<Future<Tally>> clients = new ArrayList<>();
             try {
                 for (int c = 0; c < CONNECTIONS; c++) {
@@ -85,11 +91,39 @@ class SoakIT {
                 assertEquals(total.misses, stats.get("get_misses"), "get_misses");
                 assertTrue(stats.get("bytes") <= 64L * 1024 * 1024, "the store within -m 64: " + stats.get("bytes"));
                 assertTrue(total.sets > 100 && total.gets > 100, "the soak did work: " + total.sets + " sets");
+                sampler.shutdownNow();
+                // What clients made the server hold in Netty's buffers stayed within the budgets (input and output
+                // totals together are three quarters of direct memory); and the heap holds the store, not more.
+                long directBound = server.memoryBudget().inputBudget() + server.memoryBudget().outputBudget();
+                long heapGrowth = heapAfterGc() - heapBefore;
+                System.out.printf("soak: direct memory in use at most %d MB (budgets %d MB); heap after GC %d MB "
+                        + "above its start%n", peakDirect.get() >> 20, directBound >> 20, heapGrowth >> 20);
+                assertTrue(peakDirect.get() <= directBound, "direct memory in use " + peakDirect.get()
+                        + " within the budgets " + directBound);
+                assertTrue(heapGrowth <= 2 * 64L * 1024 * 1024, "heap grew by " + heapGrowth
+                        + " bytes for a 64 MB store");
             } finally {
+                sampler.shutdownNow();
                 pool.shutdownNow();
                 assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS), "clients ended");
             }
         }
+    }
+
+    /** Direct memory held by Netty's default allocator (every connection's buffers come from it). */
+    private static long directInUse() {
+        return io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.ByteBufAllocatorMetricProvider m
+                ? m.metric().usedDirectMemory() : 0;
+    }
+
+    /** Heap in use after a full collection (bounded: a few requests). */
+    private static long heapAfterGc() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** One connection's loop over its own keys: set, get (one key or three), delete, until the deadline. */

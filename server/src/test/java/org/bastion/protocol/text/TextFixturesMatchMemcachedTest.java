@@ -48,7 +48,12 @@ class TextFixturesMatchMemcachedTest {
             } else {
                 // Then a marker, so a reply longer than expected shows up as a difference too.
                 c.send("mn\r\n");
-                byte[] got = c.readUntil(bytes("MN\r\n"));
+                byte[] got;
+                try {
+                    got = c.readUntil(bytes("MN\r\n"));
+                } catch (IOException e) {
+                    throw new IOException("fixture \"" + fixture + "\": " + e.getMessage(), e);
+                }
                 reply = new String(got, 0, got.length - 4, StandardCharsets.ISO_8859_1);
             }
             assertEquals(TextProtocolHandlerTest.maskCas(fixture.reply()), TextProtocolHandlerTest.maskCas(reply));

@@ -322,4 +322,51 @@ class StoreTest {
         assertEquals(0, stats.evictions.sum());
         assertArrayEquals(value, full.get(Key.of("key0")).value, "the oldest item is still there");
     }
+
+    @Test
+    void expiredItemsAreReclaimedByTheSweepOfLaterWritesWithoutBeingRead() {
+        for (int i = 0; i < 100; i++) {
+            store.write(Store.Mode.SET, Key.of("ttl" + i), 0, store.deadline(10), bytes("v"), 0, 0);
+        }
+        set("keep", "x", 0);
+        advanceSeconds(11);
+        // Within the 2 s grace an expired item stays, so a read still counts it in get_expired.
+        for (int i = 0; i < 200; i++) {
+            set("fresh" + (i % 3), "y", 0);
+        }
+        assertEquals(104, store.itemCount(), "nothing reclaimed within the grace period");
+        advanceSeconds(2);
+        for (int i = 0; i < 200; i++) {
+            set("fresh" + (i % 3), "y", 0);
+        }
+        assertEquals(4, store.itemCount(), "the 100 expired items were reclaimed");
+        assertEquals(4 * Store.ENTRY_OVERHEAD + (4 + 1) + 3 * (6 + 1), store.weightedBytes());
+        assertEquals("x", value("keep"));
+        assertEquals(0, stats.getExpired.sum(), "reclaiming is not a read");
+    }
+
+    @Test
+    void withEvictionsDisabledExpiredItemsMakeRoomBeforeOutOfMemory() {
+        Store full = new Store(1024 * 1024, true, clock, stats);
+        byte[] value = new byte[1000];
+        int stored = 0;
+        for (int i = 0; i < 5000; i++) {
+            Store.StoreResult r = full.write(Store.Mode.ADD, Key.of("key" + i), 0, full.deadline(5), value, 0, 0)
+                    .result();
+            if (r != Store.StoreResult.STORED) {
+                assertEquals(Store.StoreResult.NO_MEMORY, r);
+                break;
+            }
+            stored++;
+        }
+        assertTrue(stored > 500 && stored < 5000, stored + " stored");
+        advanceSeconds(8);
+        for (int i = 0; i < stored; i++) {
+            assertEquals(Store.StoreResult.STORED,
+                    full.write(Store.Mode.ADD, Key.of("kez" + i), 0, Item.NEVER, value, 0, 0).result(), "write " + i);
+        }
+        assertEquals(stored, full.itemCount(), "every expired item made room for a new one");
+        assertEquals(Store.StoreResult.NO_MEMORY,
+                full.write(Store.Mode.ADD, Key.of("one more"), 0, Item.NEVER, value, 0, 0).result());
+    }
 }

@@ -18,6 +18,8 @@ final class ServerProcess implements AutoCloseable {
         this.port = port;
         this.process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+        // A replay stopped by a signal must not leave its server running on the port.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
         awaitPort();
     }
 

@@ -116,7 +116,11 @@ public final class TraceReplay {
                     client.setNoReply(keys[id], value);
                 }
             }
-            long items = Long.parseLong(client.stats().getOrDefault("curr_items", "-1"));
+            Map<String, String> stats = client.stats();
+            long items = Long.parseLong(stats.getOrDefault("curr_items", "-1"));
+            if (System.getenv("REPLAY_STATS") != null) {
+                System.err.println(server + " " + stats);
+            }
             return new Result(server, memoryMb, hits, trace.ids().length, items, (System.nanoTime() - start) / 1e9);
         }
     }

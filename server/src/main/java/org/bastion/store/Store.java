@@ -630,7 +630,8 @@ public final class Store {
      * before: a read of one is counted in {@code get_flushed}.
      */
     private void sweepSome(int budget) {
-        if (!sweeping.compareAndSet(false, true)) {
+        // Read before the CAS: writers on other event loops skip without taking the cache line exclusive.
+        if (sweeping.get() || !sweeping.compareAndSet(false, true)) {
             return;
         }
         try {

@@ -369,4 +369,45 @@ class StoreTest {
         assertEquals(Store.StoreResult.NO_MEMORY,
                 full.write(Store.Mode.ADD, Key.of("one more"), 0, Item.NEVER, value, 0, 0).result());
     }
+
+    @Test
+    void theSweepUnderConcurrentWritersReclaimsOnlyExpiredItems() throws Exception {
+        int threads = 4;
+        int perThread = 2000;
+        List<Thread> writers = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            writers.add(new Thread(() -> {
+                try {
+                    for (int i = 0; i < perThread; i++) {
+                        // Every other item lives 5 s; the others never expire and must all survive the sweep.
+                        long deadline = i % 2 == 0 ? store.deadline(5) : Item.NEVER;
+                        store.write(Store.Mode.SET, key("w" + id + ":" + i), 0, deadline, bytes("v" + id + ":" + i),
+                                0, 0);
+                        if (i == perThread / 2 && id == 0) {
+                            advanceSeconds(10);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        writers.forEach(Thread::start);
+        for (Thread w : writers) {
+            w.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+        advanceSeconds(10);
+        for (int i = 0; i < 4 * threads * perThread; i++) {
+            set("tick" + (i % 8), "t", 0);
+        }
+        assertEquals(threads * perThread / 2 + 8, store.itemCount(), "only the never-expiring items and ticks remain");
+        for (int t = 0; t < threads; t++) {
+            for (int i = 1; i < perThread; i += 2) {
+                assertEquals("v" + t + ":" + i, value("w" + t + ":" + i));
+            }
+        }
+    }
 }

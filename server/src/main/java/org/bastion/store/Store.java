@@ -2,10 +2,12 @@ package org.bastion.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,20 +20,25 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Store {
     /**
-     * Heap bytes per entry beyond key and value bytes: Caffeine's node, the map's node and table slot, the Key and
-     * Item objects, two array headers and their padding (64-bit JVM, compressed oops). Measured with
-     * {@code bench/.../StoreFootprint} (used heap after full GCs, before and after storing the items): 204 B per item
-     * for 300,000 items of 14 B keys and 100 B or 4 KiB values, 215 B for 1,000,000 items of 10 B values (the map's
-     * table grows in powers of two). 208 is the middle; it keeps {@code -m} within about 3% of the heap really used.
+     * Heap bytes per entry beyond key and value bytes (64-bit JVM, compressed oops), as JOL lays them out: Caffeine's
+     * node 40 (no expiry fields: see the builder), the map's node 32 and table slot ~4-8, Key 24, Item 56, and two
+     * array headers of 16 with their padding. Measured with {@code bench/.../StoreFootprint} (used heap after full GCs,
+     * before and after storing the items): 191 B per item for 300,000 items of 14 B keys and 100 B values, 188 B with
+     * 4 KiB values, 201-203 B for 1,000,000 items (the map's table grows in powers of two). 196 is the middle; it keeps
+     * {@code -m} within about 4% of the heap really used.
      */
-    public static final int ENTRY_OVERHEAD = 208;
+    public static final int ENTRY_OVERHEAD = 196;
     /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
     static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
     /**
-     * Caffeine drops entries this long after they expire. Until then the store sees them itself, so a read of an
-     * expired item is counted in {@code get_expired} as memcached does.
+     * The sweeper reclaims an expired item only this long after its deadline. Until then a read still finds it, so it
+     * is counted in {@code get_expired} as memcached does.
      */
     private static final long EXPIRY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Entries the sweeper looks at per write: enough to pass over the whole store many times between evictions. */
+    private static final int SWEEP_STEP = 2;
+    /** With {@code -M}, a full sweep before refusing a write, at most this often (a refused write costs no walk). */
+    private static final long FULL_SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Outcome of a storage command. */
     public enum StoreResult { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY }
@@ -62,6 +69,12 @@ public final class Store {
     private volatile long flushedStamp = Long.MIN_VALUE;
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
+    /** Held by the one thread advancing {@link #sweep}; others skip their share rather than wait. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    /** The sweeper's place in the map: a weakly consistent iterator, restarted when it runs out. */
+    private Iterator<Map.Entry<Key, Item>> sweep;
+    /** Clock nanos of the last full sweep ({@code -M} only). */
+    private volatile long lastFullSweep = Long.MIN_VALUE;
 
     /** A store with memcached's default item size limit (1 MiB). */
     public Store(long limitBytes, boolean evictionsDisabled, Clock clock, StoreListener listener) {
@@ -79,8 +92,9 @@ public final class Store {
                 // With -M nothing may be evicted: writes that would not fit are refused in write() instead.
                 .maximumWeight(evictionsDisabled ? Long.MAX_VALUE : limitBytes)
                 .weigher((Key k, Item v) -> weigh(k, v.value.length))
-                .expireAfter(new ItemExpiry())
-                .ticker(clock::nanoTime)
+                // No Caffeine expiry: it would add a timer-wheel position and time to every node (56 B instead of
+                // 40). Reads already check deadlines; expired items are reclaimed by the sweep after each write (like
+                // memcached's LRU crawler) or evicted as items nobody reads.
                 // Maintenance on the calling event loop: no pool threads that would outlive an embedded server.
                 .executor(Runnable::run)
                 .evictionListener((Key k, Item v, RemovalCause cause) -> {
@@ -202,11 +216,13 @@ public final class Store {
             } else {
                 cache.put(key, next);
             }
+            sweepSome(SWEEP_STEP);
             return new WriteResult(StoreResult.STORED, next);
         }
+        sweepSome(SWEEP_STEP);
         if (evictionsDisabled) {
             long needed = weigh(key, value.length);
-            if (eviction.weightedSize().orElse(0) + needed > limitBytes) {
+            if (eviction.weightedSize().orElse(0) + needed > limitBytes && !reclaimedEnough(needed)) {
                 return new WriteResult(StoreResult.NO_MEMORY, null);
             }
         }
@@ -608,6 +624,52 @@ public final class Store {
         });
     }
 
+    /**
+     * Reclaims expired items among the next {@code budget} entries of the sweep, if no other thread is sweeping. An
+     * item goes once it has been expired for {@link #EXPIRY_GRACE_NANOS}. Flushed items stay until evicted or read, as
+     * before: a read of one is counted in {@code get_flushed}.
+     */
+    private void sweepSome(int budget) {
+        // Read before the CAS: writers on other event loops skip without taking the cache line exclusive.
+        if (sweeping.get() || !sweeping.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            long now = clock.nanoTime();
+            for (int i = 0; i < budget; i++) {
+                if (sweep == null || !sweep.hasNext()) {
+                    sweep = cache.asMap().entrySet().iterator();
+                    if (!sweep.hasNext()) {
+                        return;
+                    }
+                }
+                Map.Entry<Key, Item> e = sweep.next();
+                Item item = e.getValue();
+                if (expiredLongAgo(item, now)) {
+                    cache.asMap().remove(e.getKey(), item);
+                }
+            }
+        } finally {
+            sweeping.set(false);
+        }
+    }
+
+    /** {@code -M}: a write does not fit; a full sweep (at most once a second) may free enough. */
+    private boolean reclaimedEnough(long needed) {
+        long now = clock.nanoTime();
+        long last = lastFullSweep;
+        if (last != Long.MIN_VALUE && now - last < FULL_SWEEP_INTERVAL_NANOS) {
+            return false;
+        }
+        lastFullSweep = now;
+        cache.asMap().values().removeIf(item -> expiredLongAgo(item, now));
+        return eviction.weightedSize().orElse(0) + needed <= limitBytes;
+    }
+
+    private static boolean expiredLongAgo(Item item, long now) {
+        return item.expiresAt != Item.NEVER && now - item.expiresAt >= EXPIRY_GRACE_NANOS;
+    }
+
     private Item newItem(byte[] value, int flags, long deadline, long now, long newCas) {
         return newItem(value, flags, deadline, now, newCas, false);
     }
@@ -660,26 +722,5 @@ public final class Store {
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
-    }
-
-    /** Deadlines come from the item; Caffeine keeps an expired item a little longer so the store can count it. */
-    private static final class ItemExpiry implements Expiry<Key, Item> {
-        @Override
-        public long expireAfterCreate(Key key, Item item, long currentTime) {
-            if (item.expiresAt == Item.NEVER) {
-                return Long.MAX_VALUE;
-            }
-            return Math.max(0, item.expiresAt - currentTime) + EXPIRY_GRACE_NANOS;
-        }
-
-        @Override
-        public long expireAfterUpdate(Key key, Item item, long currentTime, long currentDuration) {
-            return expireAfterCreate(key, item, currentTime);
-        }
-
-        @Override
-        public long expireAfterRead(Key key, Item item, long currentTime, long currentDuration) {
-            return currentDuration;
-        }
     }
 }

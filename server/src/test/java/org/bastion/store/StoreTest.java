@@ -322,4 +322,92 @@ class StoreTest {
         assertEquals(0, stats.evictions.sum());
         assertArrayEquals(value, full.get(Key.of("key0")).value, "the oldest item is still there");
     }
+
+    @Test
+    void expiredItemsAreReclaimedByTheSweepOfLaterWritesWithoutBeingRead() {
+        for (int i = 0; i < 100; i++) {
+            store.write(Store.Mode.SET, Key.of("ttl" + i), 0, store.deadline(10), bytes("v"), 0, 0);
+        }
+        set("keep", "x", 0);
+        advanceSeconds(11);
+        // Within the 2 s grace an expired item stays, so a read still counts it in get_expired.
+        for (int i = 0; i < 200; i++) {
+            set("fresh" + (i % 3), "y", 0);
+        }
+        assertEquals(104, store.itemCount(), "nothing reclaimed within the grace period");
+        advanceSeconds(2);
+        for (int i = 0; i < 200; i++) {
+            set("fresh" + (i % 3), "y", 0);
+        }
+        assertEquals(4, store.itemCount(), "the 100 expired items were reclaimed");
+        assertEquals(4 * Store.ENTRY_OVERHEAD + (4 + 1) + 3 * (6 + 1), store.weightedBytes());
+        assertEquals("x", value("keep"));
+        assertEquals(0, stats.getExpired.sum(), "reclaiming is not a read");
+    }
+
+    @Test
+    void withEvictionsDisabledExpiredItemsMakeRoomBeforeOutOfMemory() {
+        Store full = new Store(1024 * 1024, true, clock, stats);
+        byte[] value = new byte[1000];
+        int stored = 0;
+        for (int i = 0; i < 5000; i++) {
+            Store.StoreResult r = full.write(Store.Mode.ADD, Key.of("key" + i), 0, full.deadline(5), value, 0, 0)
+                    .result();
+            if (r != Store.StoreResult.STORED) {
+                assertEquals(Store.StoreResult.NO_MEMORY, r);
+                break;
+            }
+            stored++;
+        }
+        assertTrue(stored > 500 && stored < 5000, stored + " stored");
+        advanceSeconds(8);
+        for (int i = 0; i < stored; i++) {
+            assertEquals(Store.StoreResult.STORED,
+                    full.write(Store.Mode.ADD, Key.of("kez" + i), 0, Item.NEVER, value, 0, 0).result(), "write " + i);
+        }
+        assertEquals(stored, full.itemCount(), "every expired item made room for a new one");
+        assertEquals(Store.StoreResult.NO_MEMORY,
+                full.write(Store.Mode.ADD, Key.of("one more"), 0, Item.NEVER, value, 0, 0).result());
+    }
+
+    @Test
+    void theSweepUnderConcurrentWritersReclaimsOnlyExpiredItems() throws Exception {
+        int threads = 4;
+        int perThread = 2000;
+        List<Thread> writers = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            writers.add(new Thread(() -> {
+                try {
+                    for (int i = 0; i < perThread; i++) {
+                        // Every other item lives 5 s; the others never expire and must all survive the sweep.
+                        long deadline = i % 2 == 0 ? store.deadline(5) : Item.NEVER;
+                        store.write(Store.Mode.SET, key("w" + id + ":" + i), 0, deadline, bytes("v" + id + ":" + i),
+                                0, 0);
+                        if (i == perThread / 2 && id == 0) {
+                            advanceSeconds(10);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        writers.forEach(Thread::start);
+        for (Thread w : writers) {
+            w.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+        advanceSeconds(10);
+        for (int i = 0; i < 4 * threads * perThread; i++) {
+            set("tick" + (i % 8), "t", 0);
+        }
+        assertEquals(threads * perThread / 2 + 8, store.itemCount(), "only the never-expiring items and ticks remain");
+        for (int t = 0; t < threads; t++) {
+            for (int i = 1; i < perThread; i += 2) {
+                assertEquals("v" + t + ":" + i, value("w" + t + ":" + i));
+            }
+        }
+    }
 }

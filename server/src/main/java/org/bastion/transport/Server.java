@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.bastion.config.Listener;
 import org.bastion.config.Settings;
 import org.bastion.command.CommandExecutor;
 import org.bastion.metrics.BastionMetrics;
@@ -24,6 +25,7 @@ import org.bastion.metrics.JvmMeters;
 import org.bastion.metrics.MetricsEndpoint;
 import org.bastion.policy.SourcePolicy;
 import org.bastion.stats.Stats;
+import org.bastion.tls.ServerTls;
 import org.bastion.store.Clock;
 import org.bastion.store.Store;
 import org.bastion.command.ServerControl;
@@ -43,6 +45,8 @@ public final class Server implements AutoCloseable {
     /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
     private final SecurityLog securityLog = new SecurityLog();
     private final SourcePolicy sourcePolicy;
+    /** {@code -Z}'s certificates and engine, or null. */
+    private final ServerTls tls;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -62,6 +66,9 @@ public final class Server implements AutoCloseable {
     private volatile boolean closed;
     private int port;
 
+    /** How long a TLS handshake may take when {@code --request-timeout} is off. */
+    private static final int DEFAULT_HANDSHAKE_SECONDS = 10;
+
     /** Linux epoll rather than NIO: faster under load, but loading its native library slows a JVM's first start. */
     private final boolean nativeTransport;
 
@@ -70,6 +77,10 @@ public final class Server implements AutoCloseable {
         this.userRegistry = userRegistry;
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
+        // Likewise unreadable certificates; loaded before privileges are dropped, as memcached loads them.
+        this.tls = settings.tls().enabled() ? ServerTls.start(settings.tls(), stats,
+                settings.requestTimeoutSeconds() > 0 ? settings.requestTimeoutSeconds() : DEFAULT_HANDSHAKE_SECONDS)
+                : null;
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
         this.budget = new MemoryBudget(settings);
@@ -149,7 +160,7 @@ public final class Server implements AutoCloseable {
                 nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
-        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input());
+        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(), tls);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -164,24 +175,34 @@ public final class Server implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);
         int bindPort = settings.port();
+        int firstPort = -1;
+        boolean anyDefaultPort = false;
         for (String address : settings.listen()) {
-            String host = address.startsWith("[") && address.endsWith("]")
-                    ? address.substring(1, address.length() - 1) : address;
+            Listener listener = Listener.parse(address);
+            String host = listener.host();
+            int listenPort = listener.portOr(bindPort);
             Channel ch;
             try {
-                ch = bootstrap.bind(new InetSocketAddress(host, bindPort)).sync().channel();
+                ServerBootstrap b = listener.tls() ? bootstrap : bootstrap.clone().attr(Pipeline.PLAIN_LISTENER, true);
+                ch = b.bind(new InetSocketAddress(host, listenPort)).sync().channel();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while binding " + address, e);
             } catch (Exception e) {
-                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + bindPort
+                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + listenPort
                         + ": " + e.getMessage() + " (is another server using it? choose another -p/--port)", e);
             }
             listeners.add(ch);
-            // With port 0, every further address listens on the port the first one was given.
-            bindPort = ((InetSocketAddress) ch.localAddress()).getPort();
+            int bound = ((InetSocketAddress) ch.localAddress()).getPort();
+            firstPort = firstPort < 0 ? bound : firstPort;
+            if (listener.port() < 0) {
+                anyDefaultPort = true;
+                // With port 0, every further address listens on the port the first one was given.
+                bindPort = bound;
+            }
         }
-        port = bindPort;
+        // The -p port; or, when every listener names its own, the first one's.
+        port = anyDefaultPort ? bindPort : firstPort;
         for (Channel ch : listeners) {
             stats.connections.listening(ch.localAddress());
         }
@@ -261,6 +282,21 @@ public final class Server implements AutoCloseable {
      */
     public boolean reloadAllowFile() {
         return sourcePolicy.reloadAllowFile();
+    }
+
+    /**
+     * Reloads the TLS certificates (what {@code refresh_certs} and SIGHUP do): new connections get them, open ones
+     * keep their session.
+     *
+     * @return null when the new certificates are in use, else memcached's error line (the old ones stay)
+     */
+    public String refreshCerts() {
+        return tls == null ? "Error TLS not enabled" : tls.refresh();
+    }
+
+    /** {@code -Z}'s engine and certificates, or null when TLS is off. */
+    public ServerTls tls() {
+        return tls;
     }
 
     /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */
@@ -355,6 +391,16 @@ public final class Server implements AutoCloseable {
         @Override
         public String[][] budget() {
             return budget.figures();
+        }
+
+        @Override
+        public String refreshCerts() {
+            return Server.this.refreshCerts();
+        }
+
+        @Override
+        public String tlsEngine() {
+            return tls == null ? null : tls.engine();
         }
     }
 }

@@ -35,6 +35,10 @@ import org.bastion.policy.ConnectionLimits;
 /**
  * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
  * servers in one JVM share nothing. Internal: users start servers through {@code org.bastion.Bastion} or the CLI.
+ *
+ * <p>Long because it owns the whole lifecycle in one place, so start and stop stay symmetric: what is built before any
+ * thread exists (source policy, TLS certificates), binding every listener (with {@code notls:} and per-listener ports),
+ * the metrics endpoint, the reloads SIGHUP asks for, and a close that waits for every thread it started.
  */
 public final class Server implements AutoCloseable {
     private final Settings settings;

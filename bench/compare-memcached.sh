@@ -12,9 +12,15 @@
 # THREADS server threads (2), CLIENT_THREADS memcaslap threads (2), ITEMS for the memory test (1000000),
 # BASTION_JVM_FLAGS (see DEFAULT_JVM_FLAGS below), MC_PORT / BASTION_PORT (21211 / 21222), ONLY (workload indexes to
 # run, e.g. "0 2"; empty for none; default all), SKIP_MEMORY=1 (no memory test).
+#
+# TLS=1 runs the TLS comparison instead (bench/compare-tls.sh): memcached -Z against Bastion -Z with the JDK provider
+# and with OpenSSL, same certificates, a small Java TLS load driver (memcaslap has no TLS).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${TLS:-0}" = 1 ]; then
+  exec "$ROOT/bench/compare-tls.sh"
+fi
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}

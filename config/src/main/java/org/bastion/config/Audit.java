@@ -44,9 +44,14 @@ public final class Audit {
     public static List<Finding> configuration(Settings settings, boolean startedAsRoot) {
         List<Finding> out = new ArrayList<>();
         List<String> exposed = new ArrayList<>();
+        List<String> clearText = new ArrayList<>();
         for (String address : settings.listen()) {
-            if (!Settings.isLoopback(address)) {
+            Listener listener = Listener.parse(address);
+            if (!Settings.isLoopback(listener.host())) {
                 exposed.add(address);
+                if (!settings.tls().enabled() || !listener.tls()) {
+                    clearText.add(address);
+                }
             }
         }
         boolean beyondLoopback = !exposed.isEmpty();
@@ -55,6 +60,15 @@ public final class Audit {
                     + "; every host that can route here and passes --allow can read and write every item",
                     "listen on 127.0.0.1 (-l 127.0.0.1) when clients share this host, otherwise keep --allow to"
                             + " the clients' networks and firewall the port too"));
+        }
+        if (!clearText.isEmpty()) {
+            out.add(new Finding(Severity.HIGH, "tls", "listening beyond loopback without TLS on "
+                    + String.join(",", clearText) + ": keys and values cross the network in clear text, readable and"
+                    + " changeable by anyone on the path", "serve TLS: -Z -o ssl_chain_cert=<file>,ssl_key=<file>"
+                    + " (docs/security.md), and keep notls: for loopback listeners only"));
+        }
+        if (settings.tls().enabled()) {
+            certificateFindings(settings.tls(), out);
         }
         List<Cidr> rules = new ArrayList<>(settings.allow());
         if (settings.allowFile() != null) {
@@ -217,6 +231,40 @@ public final class Audit {
                     + " the keys", "start the server with -X (--disable-dumping)"));
         }
         return out;
+    }
+
+    /** Certificates that expire within this many days are a finding. */
+    static final int CERT_WARNING_DAYS = 30;
+
+    /** The server certificate and the client CA: expired, or expiring within 30 days. */
+    private static void certificateFindings(TlsSettings tls, List<Finding> out) {
+        certificateFinding("ssl_chain_cert", tls.chainCert(), out);
+        if (tls.caCert() != null) {
+            certificateFinding("ssl_ca_cert", tls.caCert(), out);
+        }
+    }
+
+    private static void certificateFinding(String option, Path file, List<Finding> out) {
+        java.security.cert.X509Certificate cert;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        } catch (IOException | java.security.cert.CertificateException | RuntimeException e) {
+            out.add(new Finding(Severity.HIGH, "tls", "-o " + option + " " + file + " cannot be read as a PEM"
+                    + " certificate (" + e.getClass().getSimpleName() + "): the server would not start",
+                    "point it at the PEM certificate file, readable by the server's user"));
+            return;
+        }
+        java.time.Instant notAfter = cert.getNotAfter().toInstant();
+        java.time.Instant now = java.time.Instant.now();
+        if (notAfter.isBefore(now)) {
+            out.add(new Finding(Severity.HIGH, "tls", "-o " + option + " " + file + " expired on " + notAfter
+                    + ": clients that verify it refuse to connect", "renew it, then run refresh_certs or send SIGHUP"));
+        } else if (notAfter.isBefore(now.plus(java.time.Duration.ofDays(CERT_WARNING_DAYS)))) {
+            out.add(new Finding(Severity.MEDIUM, "tls", "-o " + option + " " + file + " expires on " + notAfter
+                    + ", within " + CERT_WARNING_DAYS + " days", "renew it, then run refresh_certs or send SIGHUP"
+                    + " (no restart needed)"));
+        }
     }
 
     /** Whether any finding is a problem (not just a note): {@code audit}'s exit status. */

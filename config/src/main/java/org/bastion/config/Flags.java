@@ -66,7 +66,9 @@ public final class Flags {
     boolean[] verbose = new boolean[0];
 
     @Option(names = {"-o", "--extended"}, paramLabel = "<key=value,...>", split = ",",
-            description = "extended options; supported: idle_timeout=<seconds>")
+            description = "extended options; supported: idle_timeout=<seconds>, and with -Z ssl_chain_cert=<file>,"
+                    + " ssl_key=<file>, ssl_ca_cert=<file>, ssl_verify_mode=0..3, ssl_min_version=2|3 (tlsv1.2|tlsv1.3),"
+                    + " ssl_ciphers=<suite:...>, ssl_session_cache, ssl_engine=auto|jdk|openssl")
     List<String> extended = new ArrayList<>();
 
     @Option(names = {"-A", "--enable-shutdown"}, description = "allow the shutdown command")
@@ -161,7 +163,8 @@ public final class Flags {
     @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>", description = "refused: no authentication yet; see --allow")
     String authFile;
 
-    @Option(names = {"-Z", "--enable-ssl"}, description = "refused: no TLS yet")
+    @Option(names = {"-Z", "--enable-ssl"}, description = "serve TLS (with -o ssl_chain_cert=<file>,ssl_key=<file>);"
+            + " -l notls:<addr>[:<port>] keeps one listener plain")
     boolean tls;
 
     @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>", description = "refused: no restartable cache")
@@ -247,9 +250,14 @@ public final class Flags {
             b.protocol(protocol);
         }
         b.verbosity(verbose.length);
+        TlsSettings.Builder tlsOptions = TlsSettings.builder().enabled(tls);
         for (String option : extended) {
-            applyExtended(b, option.trim(), warnings);
+            applyExtended(b, tlsOptions, option.trim(), warnings);
         }
+        if (!tls && tlsOptions.anyOption()) {
+            warnings.add("-o ssl_* options have no effect without -Z (--enable-ssl): the listeners are plain TCP");
+        }
+        b.tls(tlsOptions.build());
         b.shutdownEnabled(enableShutdown);
         b.flushAllDisabled(disableFlushAll);
         b.dumpingDisabled(disableDumping);
@@ -298,10 +306,6 @@ public final class Flags {
             throw new SettingsException("-Y/--auth-file", "authentication is not supported yet; Bastion decides who"
                     + " may connect by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
         }
-        if (tls) {
-            throw new SettingsException("-Z/--enable-ssl", "TLS is not supported yet; keep the listener on loopback"
-                    + " or a private network, or put a TLS proxy such as stunnel in front");
-        }
         if (memoryFile != null) {
             throw new SettingsException("-e/--memory-file", "a restartable cache is not supported: Bastion keeps items"
                     + " on the JVM heap and starts empty (docs/operations.md)");
@@ -326,7 +330,8 @@ public final class Flags {
         }
     }
 
-    private static void applyExtended(Settings.Builder b, String option, List<String> warnings) {
+    private static void applyExtended(Settings.Builder b, TlsSettings.Builder tls, String option,
+            List<String> warnings) {
         if (option.isEmpty()) {
             return;
         }
@@ -339,7 +344,7 @@ public final class Flags {
             throw new SettingsException("-o/--extended", key + ": external storage (extstore) is not supported; items"
                     + " live on the JVM heap");
         } else if (key.startsWith("ssl_")) {
-            throw new SettingsException("-o/--extended", key + ": TLS is not supported yet");
+            TlsOptions.apply(tls, key, value, warnings);
         } else if (IGNORED_EXTENDED.contains(key)) {
             warnings.add("-o " + key + " tunes memcached's slab allocator or threads and is ignored");
         } else {

@@ -50,6 +50,7 @@ public final class Settings {
     private final boolean enableCoredumps;
     private final boolean daemon;
     private final String metricsListen;
+    private final TlsSettings tls;
     private final List<String> warnings;
 
     private Settings(Builder b, List<String> warnings) {
@@ -81,6 +82,7 @@ public final class Settings {
         this.enableCoredumps = b.enableCoredumps;
         this.daemon = b.daemon;
         this.metricsListen = b.metricsListen;
+        this.tls = b.tls;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -124,6 +126,7 @@ public final class Settings {
         b.enableCoredumps = enableCoredumps;
         b.daemon = daemon;
         b.metricsListen = metricsListen;
+        b.tls = tls;
         return b;
     }
 
@@ -180,6 +183,8 @@ public final class Settings {
     public boolean daemon() { return daemon; }
     /** {@code --metrics-listen host:port} for the Prometheus endpoint, or null when off. */
     public String metricsListen() { return metricsListen; }
+    /** {@code -Z} and the {@code ssl_*} options; {@link TlsSettings#off()} by default. */
+    public TlsSettings tls() { return tls; }
     /** Accepted but risky choices, one line each, printed at start-up. */
     public List<String> warnings() { return warnings; }
 
@@ -224,6 +229,7 @@ public final class Settings {
         if (metricsListen != null) {
             line(s, "metrics_listen", metricsListen);
         }
+        line(s, "ssl_enabled", tls.enabled() ? "yes" : "no");
         return s.toString();
     }
 
@@ -272,6 +278,7 @@ public final class Settings {
         private boolean enableCoredumps;
         private boolean daemon;
         private String metricsListen;
+        private TlsSettings tls = TlsSettings.off();
         private int udpPort;
 
         private Builder() {
@@ -291,6 +298,7 @@ public final class Settings {
             for (String part : addresses.split(",")) {
                 String a = part.trim();
                 if (!a.isEmpty()) {
+                    Listener.parse(a); // a bad port fails here, naming -l
                     parsed.add(a);
                 }
             }
@@ -512,6 +520,12 @@ public final class Settings {
             return this;
         }
 
+        /** {@code -Z} and the {@code ssl_*} options, already validated by their builder. */
+        public Builder tls(TlsSettings tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
         /** Checks the combination and returns the immutable settings. */
         public Settings build() {
             List<String> warnings = new ArrayList<>();
@@ -525,7 +539,7 @@ public final class Settings {
             }
             boolean beyondLoopback = false;
             for (String address : listen) {
-                if (!isLoopback(address)) {
+                if (!isLoopback(Listener.parse(address).host())) {
                     beyondLoopback = true;
                 }
             }

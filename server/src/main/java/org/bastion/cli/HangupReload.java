@@ -8,7 +8,8 @@ import sun.misc.SignalHandler;
 import org.bastion.transport.Server;
 
 /**
- * SIGHUP re-reads {@code --allow-file} (open connections are kept) and reopens {@code logfile}; SIGUSR1 reopens
+ * SIGHUP re-reads {@code --allow-file} and the TLS certificates (open connections are kept) and reopens
+ * {@code logfile}; SIGUSR1 reopens
  * {@code logfile}, as logrotate's postrotate scripts expect of daemons.
  */
 final class HangupReload {
@@ -24,7 +25,8 @@ final class HangupReload {
      */
     static List<String> install(Server server, LogFile log, PrintStream err) {
         List<String> handled = new ArrayList<>();
-        if (server.settings().allowFile() == null && log == null) {
+        boolean tls = server.tls() != null;
+        if (server.settings().allowFile() == null && log == null && !tls) {
             return handled;
         }
         if (handle("HUP", () -> {
@@ -35,6 +37,12 @@ final class HangupReload {
                 boolean ok = server.reloadAllowFile();
                 err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous rules; could not load ")
                         + server.settings().allowFile());
+                err.flush();
+            }
+            if (tls) {
+                String failure = server.refreshCerts();
+                err.println(Main.timestamp() + " bastion: SIGHUP: " + (failure == null ? "reloaded the TLS certificates"
+                        : "kept the previous TLS certificates; " + failure));
                 err.flush();
             }
         }, err)) {

@@ -194,6 +194,11 @@ public final class Main {
         out.println(server.memoryBudget().describe());
         out.println(timestamp() + " bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
                 + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
+        if (server.tls() != null) {
+            out.println(timestamp() + " bastion: TLS with " + server.tls().describeEngine() + ", certificate "
+                    + server.tls().serverCertificate().getSubjectX500Principal().getName() + " valid until "
+                    + server.tls().notAfter().toInstant() + "; plain listeners: " + plainListeners(settings));
+        }
         if (server.metricsAddress() != null) {
             java.net.InetSocketAddress m = server.metricsAddress();
             out.println("bastion: metrics on http://" + (m.getAddress() instanceof java.net.Inet6Address
@@ -207,6 +212,17 @@ public final class Main {
         server.awaitTermination();
         stop.run();
         return 0;
+    }
+
+    /** The {@code notls:} listeners, or "none". */
+    private static String plainListeners(Settings settings) {
+        List<String> plain = new ArrayList<>();
+        for (String address : settings.listen()) {
+            if (!org.bastion.config.Listener.parse(address).tls()) {
+                plain.add(address);
+            }
+        }
+        return plain.isEmpty() ? "none" : String.join(",", plain);
     }
 
     private static int fail(PrintStream err, Daemon.Reporter reporter, String message) {

@@ -263,6 +263,14 @@ public sealed interface Command {
         }
     }
 
+    /** {@code refresh_certs}: reload the TLS certificates for new connections (admin: refused to read-only sources). */
+    record RefreshCerts() implements Command {
+        @Override
+        public Access access() {
+            return Access.ADMIN;
+        }
+    }
+
     /** {@code lru_crawler metadump all|hash|<class ids>}: every live item's metadata, keys included. */
     record Metadump(String classes) implements Command {
         @Override

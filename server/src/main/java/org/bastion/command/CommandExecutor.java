@@ -101,6 +101,9 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.Metadump dump) {
             List<String> items = report.metadump(dump.classes());
             return items == null ? Outcome.Done.BAD_CLASS : new Outcome.ItemDump(items);
+        } else if (command instanceof Command.RefreshCerts) {
+            String error = control.refreshCerts();
+            return error == null ? Outcome.Done.OK : new Outcome.Failed(error);
         } else if (command instanceof Command.Debug debug) {
             stats.cmdMeta.increment();
             Item item = store.peek(debug.key());

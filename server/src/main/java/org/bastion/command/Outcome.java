@@ -101,6 +101,10 @@ public sealed interface Outcome {
     }
 
 
+    /** A server-side failure with memcached's own line for it, without its CRLF ({@code refresh_certs}). */
+    record Failed(String line) implements Outcome {
+    }
+
     /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends. */
     record ItemDump(List<String> items) implements Outcome {
     }

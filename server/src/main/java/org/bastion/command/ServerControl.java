@@ -9,4 +9,13 @@ public interface ServerControl extends ServerFacts {
 
     /** Sets the verbosity level ({@code verbosity} command). */
     void verbosity(int level);
+
+    /**
+     * Reloads the TLS certificates ({@code refresh_certs}).
+     *
+     * @return null on success, else memcached's error line without its CRLF
+     */
+    default String refreshCerts() {
+        return "Error TLS not enabled";
+    }
 }

@@ -23,7 +23,9 @@ public final class SecurityLog {
     /** What happened. */
     public enum Kind {
         DENIED_SOURCE, CONNECTION_CAP, PER_SOURCE_CAP, READ_ONLY_VIOLATION, REQUEST_TIMEOUT, IDLE_TIMEOUT,
-        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE, STALLED_OUTPUT;
+        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE, STALLED_OUTPUT,
+        /** A TLS handshake failed: a plain client on a TLS listener, no or an untrusted client certificate. */
+        TLS_HANDSHAKE;
 
         /** The name in log lines and in the meter's {@code reason} tag. */
         public String label() {

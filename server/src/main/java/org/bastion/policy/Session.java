@@ -17,6 +17,8 @@ public final class Session implements ConnectionInfo {
     private volatile long lastCommandNanos = System.nanoTime();
     /** The connection's number in {@code stats conns}, {@code watch} and {@code -v} lines (memcached's fd). */
     private volatile long id;
+    /** The verified TLS client certificate's names (subject CN, then SAN DNS names and emails), or empty. */
+    private volatile java.util.List<String> tlsPeerNames = java.util.List.of();
 
     public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
         this.remote = remote instanceof InetSocketAddress inet ? inet : null;
@@ -44,6 +46,25 @@ public final class Session implements ConnectionInfo {
 
     public void id(long id) {
         this.id = id;
+    }
+
+    /**
+     * The verified TLS client certificate's first name (its subject CN, else its first SAN), or null when the
+     * connection presented none: an identity per-user rules can map to a user.
+     */
+    public String tlsPeerName() {
+        java.util.List<String> names = tlsPeerNames;
+        return names.isEmpty() ? null : names.get(0);
+    }
+
+    /** Every name of the verified client certificate: subject CN first, then SAN DNS names and emails. */
+    public java.util.List<String> tlsPeerNames() {
+        return tlsPeerNames;
+    }
+
+    /** Set once, by the TLS stage, when the handshake verified a client certificate. */
+    public void tlsPeerNames(java.util.List<String> names) {
+        this.tlsPeerNames = java.util.List.copyOf(names);
     }
 
     /** Marks a command as complete now. */

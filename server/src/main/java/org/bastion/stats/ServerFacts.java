@@ -15,4 +15,9 @@ public interface ServerFacts {
     default String[][] budget() {
         return new String[0][];
     }
+
+    /** The TLS engine in use ({@code openssl} or {@code jdk}), or null without {@code -Z}. */
+    default String tlsEngine() {
+        return null;
+    }
 }

@@ -31,6 +31,10 @@ public final class Stats implements StoreListener {
     public final LongAdder requestTimeouts = new LongAdder();
     public final LongAdder bytesRead = new LongAdder();
     public final LongAdder bytesWritten = new LongAdder();
+    /** TLS handshakes that failed (memcached's {@code ssl_handshake_errors}). */
+    public final LongAdder sslHandshakeErrors = new LongAdder();
+    /** When the TLS certificates were last loaded (nanoTime), for {@code time_since_server_cert_refresh}. */
+    public volatile long certRefreshedAtNanos = System.nanoTime();
 
     // commands
     public final LongAdder cmdGet = new LongAdder();
@@ -173,6 +177,7 @@ public final class Stats implements StoreListener {
                 evictedUnfetched}) {
             a.reset();
         }
+        sslHandshakeErrors.reset();
         for (LongAdder a : outcomes) {
             a.reset();
         }

@@ -89,6 +89,10 @@ public final class StatsReport {
         stat(out, "limit_maxbytes", store.limitBytes());
         stat(out, "accepting_conns", 1);
         stat(out, "threads", facts.threads());
+        if (settings.tls().enabled()) {
+            stat(out, "ssl_handshake_errors", s.sslHandshakeErrors.sum());
+            stat(out, "time_since_server_cert_refresh", (System.nanoTime() - s.certRefreshedAtNanos) / 1_000_000_000L);
+        }
         stat(out, "bytes", store.weightedBytes());
         stat(out, "curr_items", store.itemCount());
         stat(out, "total_items", s.totalItems.sum());
@@ -128,7 +132,9 @@ public final class StatsReport {
         stat(out, "flush_enabled", st.flushAllDisabled() ? "no" : "yes");
         stat(out, "dump_enabled", st.dumpingDisabled() ? "no" : "yes");
         stat(out, "idle_timeout", st.idleTimeoutSeconds());
-        stat(out, "ssl_enabled", "no");
+        for (String[] tls : st.tls().describe(facts.tlsEngine())) {
+            stat(out, tls[0], tls[1]);
+        }
         for (String[] figure : facts.budget()) {
             stat(out, figure[0], figure[1]);
         }

@@ -1,10 +1,12 @@
 package org.bastion.transport;
 
 import io.micrometer.core.instrument.Timer;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.AttributeKey;
 import org.bastion.command.Executor;
 import org.bastion.config.Settings;
 import org.bastion.policy.ConnectionGate;
@@ -18,6 +20,8 @@ import org.bastion.protocol.binary.BinaryProtocol;
 import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.ConnectionRegistry;
 import org.bastion.stats.Stats;
+import org.bastion.tls.ServerTls;
+import org.bastion.tls.TlsHandshake;
 
 /**
  * Builds every connection's pipeline; the one place that names the stages and orders them. A connection's pipeline
@@ -25,13 +29,17 @@ import org.bastion.stats.Stats;
  *
  * <pre>
  * accept:     GATE
- * admitted:   TIMEOUTS? → LATENCY? → DETECT → LAST        (the gate removes itself, then turns on auto-read)
+ * admitted:   (TLS → TLS_HANDSHAKE)? → TIMEOUTS? → LATENCY? → DETECT → LAST  (the gate removes itself, then turns on
+ *             auto-read)
  * first byte: TIMEOUTS? → LATENCY? → TEXT → LAST          (text and meta)
  *         or: TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR
  *             → BINARY_QUEUE → BINARY → LAST
  * </pre>
  *
- * Why this order: the gate is first so a refused source has not a byte read; timeouts come before any decoder so they
+ * Why this order: the gate is first so a refused source has not a byte read; TLS ({@code -Z}, on listeners without
+ * {@code notls:}) comes right after it, so every later stage sees only decrypted bytes and a client that fails the
+ * handshake is closed before any protocol stage saw a byte (TLS_HANDSHAKE records the client certificate's names on the
+ * session, then leaves; the handshake has its own timeout); timeouts come before any decoder so they
  * see every byte, whichever protocol; the latency timer wraps the protocol so it times whole read batches; the
  * detector replaces itself with the protocol its first byte names; in binary, raw bytes are counted before framing
  * (for {@code bytes_read} and the request timeout), values over {@code -I} are dropped before the aggregator could
@@ -42,6 +50,10 @@ import org.bastion.stats.Stats;
  */
 public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String GATE = "gate";
+    static final String TLS = "tls";
+    static final String TLS_HANDSHAKE = "tls-handshake";
+    /** Set on a listener's channel from {@code -l notls:...}: its connections stay plain under {@code -Z}. */
+    static final AttributeKey<Boolean> PLAIN_LISTENER = AttributeKey.valueOf("bastion.plainListener");
     static final String TIMEOUTS = "timeouts";
     static final String LATENCY = "latency";
     static final String DETECT = "detect";
@@ -63,14 +75,27 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private final InputBudget inputBudget;
     /** Shared by every connection: the bound on replies held for clients that do not read them, or null. */
     private final OutputGuard outputGuard;
+    /** The server's TLS, or null without {@code -Z}. */
+    private final ServerTls tls;
 
     public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
             ConnectionLimits limits) {
-        this(settings, exec, stats, securityLog, sources, limits, InputBudget.unlimited(), null);
+        this(settings, exec, stats, securityLog, sources, limits, InputBudget.unlimited(), null, null);
     }
 
+    /** As the server builds it but without the output bound (tests), serving TLS with {@code tls} (null for none). */
+    public Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
+            ConnectionLimits limits, InputBudget inputBudget, ServerTls tls) {
+        this(settings, exec, stats, securityLog, sources, limits, inputBudget, null, tls);
+    }
+
+    /**
+     * With the server-wide input and output bounds, serving TLS with {@code tls} (null for none) on listeners not
+     * marked {@link #PLAIN_LISTENER}.
+     */
     Pipeline(Settings settings, Executor exec, Stats stats, SecurityLog securityLog, SourcePolicy sources,
-            ConnectionLimits limits, InputBudget inputBudget, OutputGuard outputGuard) {
+            ConnectionLimits limits, InputBudget inputBudget, OutputGuard outputGuard, ServerTls tls) {
+        this.tls = tls;
         this.inputBudget = inputBudget;
         this.outputGuard = outputGuard;
         this.settings = settings;
@@ -87,6 +112,11 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
 
     /** Called by the gate for an admitted connection, before it removes itself and starts reading. */
     private void admitted(ChannelPipeline pipeline, Session session) {
+        Channel listener = pipeline.channel().parent();
+        if (tls != null && (listener == null || !Boolean.TRUE.equals(listener.attr(PLAIN_LISTENER).get()))) {
+            pipeline.addLast(TLS, tls.newHandler(pipeline.channel().alloc()));
+            pipeline.addLast(TLS_HANDSHAKE, new TlsHandshake(session, stats, securityLog));
+        }
         int idle = settings.idleTimeoutSeconds();
         int request = settings.requestTimeoutSeconds();
         if (TimeoutHandler.needed(idle, request)) {

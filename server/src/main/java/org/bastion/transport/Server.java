@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.bastion.config.Listener;
 import org.bastion.config.Settings;
 import org.bastion.command.CommandExecutor;
 import org.bastion.metrics.BastionMetrics;
@@ -24,6 +25,7 @@ import org.bastion.metrics.JvmMeters;
 import org.bastion.metrics.MetricsEndpoint;
 import org.bastion.policy.SourcePolicy;
 import org.bastion.stats.Stats;
+import org.bastion.tls.ServerTls;
 import org.bastion.store.Clock;
 import org.bastion.store.Store;
 import org.bastion.command.ServerControl;
@@ -33,6 +35,10 @@ import org.bastion.policy.ConnectionLimits;
 /**
  * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
  * servers in one JVM share nothing. Internal: users start servers through {@code org.bastion.Bastion} or the CLI.
+ *
+ * <p>Long because it owns the whole lifecycle in one place, so start and stop stay symmetric: what is built before any
+ * thread exists (source policy, TLS certificates), binding every listener (with {@code notls:} and per-listener ports),
+ * the metrics endpoint, the reloads SIGHUP asks for, and a close that waits for every thread it started.
  */
 public final class Server implements AutoCloseable {
     private final Settings settings;
@@ -43,6 +49,8 @@ public final class Server implements AutoCloseable {
     /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
     private final SecurityLog securityLog = new SecurityLog();
     private final SourcePolicy sourcePolicy;
+    /** {@code -Z}'s certificates and engine, or null. */
+    private final ServerTls tls;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -62,6 +70,9 @@ public final class Server implements AutoCloseable {
     private volatile boolean closed;
     private int port;
 
+    /** How long a TLS handshake may take when {@code --request-timeout} is off. */
+    private static final int DEFAULT_HANDSHAKE_SECONDS = 10;
+
     /** Linux epoll rather than NIO: faster under load, but loading its native library slows a JVM's first start. */
     private final boolean nativeTransport;
 
@@ -70,6 +81,10 @@ public final class Server implements AutoCloseable {
         this.userRegistry = userRegistry;
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
+        // Likewise unreadable certificates; loaded before privileges are dropped, as memcached loads them.
+        this.tls = settings.tls().enabled() ? ServerTls.start(settings.tls(), stats,
+                settings.requestTimeoutSeconds() > 0 ? settings.requestTimeoutSeconds() : DEFAULT_HANDSHAKE_SECONDS)
+                : null;
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
         this.budget = new MemoryBudget(settings, securityLog);
@@ -150,7 +165,7 @@ public final class Server implements AutoCloseable {
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
         Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(),
-                budget.output());
+                budget.output(), tls);
         OutputGuard guard = budget.output();
         boss.next().scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -168,24 +183,34 @@ public final class Server implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);
         int bindPort = settings.port();
+        int firstPort = -1;
+        boolean anyDefaultPort = false;
         for (String address : settings.listen()) {
-            String host = address.startsWith("[") && address.endsWith("]")
-                    ? address.substring(1, address.length() - 1) : address;
+            Listener listener = Listener.parse(address);
+            String host = listener.host();
+            int listenPort = listener.portOr(bindPort);
             Channel ch;
             try {
-                ch = bootstrap.bind(new InetSocketAddress(host, bindPort)).sync().channel();
+                ServerBootstrap b = listener.tls() ? bootstrap : bootstrap.clone().attr(Pipeline.PLAIN_LISTENER, true);
+                ch = b.bind(new InetSocketAddress(host, listenPort)).sync().channel();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while binding " + address, e);
             } catch (Exception e) {
-                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + bindPort
+                throw new IllegalStateException("-l/--listen: cannot listen on " + address + " port " + listenPort
                         + ": " + e.getMessage() + " (is another server using it? choose another -p/--port)", e);
             }
             listeners.add(ch);
-            // With port 0, every further address listens on the port the first one was given.
-            bindPort = ((InetSocketAddress) ch.localAddress()).getPort();
+            int bound = ((InetSocketAddress) ch.localAddress()).getPort();
+            firstPort = firstPort < 0 ? bound : firstPort;
+            if (listener.port() < 0) {
+                anyDefaultPort = true;
+                // With port 0, every further address listens on the port the first one was given.
+                bindPort = bound;
+            }
         }
-        port = bindPort;
+        // The -p port; or, when every listener names its own, the first one's.
+        port = anyDefaultPort ? bindPort : firstPort;
         for (Channel ch : listeners) {
             stats.connections.listening(ch.localAddress());
         }
@@ -265,6 +290,21 @@ public final class Server implements AutoCloseable {
      */
     public boolean reloadAllowFile() {
         return sourcePolicy.reloadAllowFile();
+    }
+
+    /**
+     * Reloads the TLS certificates (what {@code refresh_certs} and SIGHUP do): new connections get them, open ones
+     * keep their session.
+     *
+     * @return null when the new certificates are in use, else memcached's error line (the old ones stay)
+     */
+    public String refreshCerts() {
+        return tls == null ? "Error TLS not enabled" : tls.refresh();
+    }
+
+    /** {@code -Z}'s engine and certificates, or null when TLS is off. */
+    public ServerTls tls() {
+        return tls;
     }
 
     /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */
@@ -359,6 +399,16 @@ public final class Server implements AutoCloseable {
         @Override
         public String[][] budget() {
             return budget.figures();
+        }
+
+        @Override
+        public String refreshCerts() {
+            return Server.this.refreshCerts();
+        }
+
+        @Override
+        public String tlsEngine() {
+            return tls == null ? null : tls.engine();
         }
     }
 }

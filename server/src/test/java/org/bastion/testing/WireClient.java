@@ -59,6 +59,13 @@ public final class WireClient implements AutoCloseable {
         }
     }
 
+    /** Wraps a connected socket, a TLS one for example; the client owns it from now on. */
+    public static WireClient over(Socket connected) throws IOException {
+        connected.setSoTimeout(10_000);
+        connected.setTcpNoDelay(true);
+        return new WireClient(connected);
+    }
+
     /** Changes the read timeout; a read that waits longer fails (or, for {@link #closedByPeer}, answers false). */
     public WireClient timeoutMillis(int millis) throws IOException {
         socket.setSoTimeout(millis);

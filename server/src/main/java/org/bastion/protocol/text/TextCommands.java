@@ -242,6 +242,8 @@ final class TextCommands {
             slabs();
         } else if (tokenIs(0, "lru_crawler")) {
             lruCrawler();
+        } else if (tokenIs(0, "refresh_certs")) {
+            refreshCerts();
         } else if (startsWithHttp(ntok - 1)) {
             // An HTTP request sent to the cache port: close silently, as memcached does against cross-protocol attacks.
             next = Next.CLOSE;
@@ -674,6 +676,22 @@ final class TextCommands {
             send(MEMLIMIT_TOO_SMALL, noreply);
         } else if (outcome == Outcome.Done.MEMORY_LIMIT_TOO_LARGE) {
             send(MEMLIMIT_TOO_LARGE, noreply);
+        } else {
+            send(Replies.OK, noreply);
+        }
+    }
+
+    /**
+     * {@code refresh_certs [noreply]}: memcached answers {@code OK}, or its error line even under noreply; it ignores
+     * any other token.
+     */
+    private void refreshCerts() {
+        boolean noreply = lastIsNoreply();
+        Outcome outcome = exec.execute(session, new Command.RefreshCerts());
+        if (outcome instanceof Outcome.Refused refused) {
+            send(refusal(refused), noreply);
+        } else if (outcome instanceof Outcome.Failed failed) {
+            reply.write(Replies.ascii(failed.line() + "\r\n"));
         } else {
             send(Replies.OK, noreply);
         }

@@ -109,6 +109,18 @@ public final class Flags {
     @Option(names = "--metrics-listen", paramLabel = "<host:port>", description = "serve Prometheus metrics here (default: off)")
     String metricsListen;
 
+    @Option(names = "--snapshot-file", paramLabel = "<file>",
+            description = "keep items across restarts: loaded at start, written on a graceful stop (default: off)")
+    Path snapshotFile;
+
+    @Option(names = "--snapshot-interval", paramLabel = "<seconds>",
+            description = "also write the snapshot in the background this often (default: 0, off)")
+    Integer snapshotInterval;
+
+    @Option(names = "--snapshot-on-error", paramLabel = "<refuse|empty>",
+            description = "a corrupt snapshot at start: refuse to start (default) or set it aside and start empty")
+    String snapshotOnError;
+
     // memcached 1.6.18's other flags: each is understood, so none is picocli's "Unknown option".
 
     @Option(names = {"-r", "--enable-coredumps"}, description = "raise the core file size limit to its maximum")
@@ -164,8 +176,9 @@ public final class Flags {
     @Option(names = {"-Z", "--enable-ssl"}, description = "refused: no TLS yet")
     boolean tls;
 
-    @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>", description = "refused: no restartable cache")
-    String memoryFile;
+    @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>",
+            description = "memcached's warm restart: the --snapshot-file, and SIGUSR1 stops after writing it")
+    Path memoryFile;
 
     @Option(names = {"-i", "--license"}, description = "print the license and exit")
     boolean license;
@@ -279,6 +292,21 @@ public final class Flags {
         }
         b.metricsListen(metricsListen);
         b.enableCoredumps(enableCoredumps);
+        if (memoryFile != null && snapshotFile != null && !memoryFile.equals(snapshotFile)) {
+            throw new SettingsException("-e/--memory-file", "names " + memoryFile + " but --snapshot-file names "
+                    + snapshotFile + "; give one of them");
+        }
+        if (memoryFile != null) {
+            b.memcachedRestartFile(memoryFile);
+        } else {
+            b.snapshotFile(snapshotFile);
+        }
+        if (snapshotInterval != null) {
+            b.snapshotIntervalSeconds(snapshotInterval);
+        }
+        if (snapshotOnError != null) {
+            b.snapshotOnError(snapshotOnError);
+        }
         memcachedOnly(warnings);
         return b.build();
     }
@@ -301,10 +329,6 @@ public final class Flags {
         if (tls) {
             throw new SettingsException("-Z/--enable-ssl", "TLS is not supported yet; keep the listener on loopback"
                     + " or a private network, or put a TLS proxy such as stunnel in front");
-        }
-        if (memoryFile != null) {
-            throw new SettingsException("-e/--memory-file", "a restartable cache is not supported: Bastion keeps items"
-                    + " on the JVM heap and starts empty (docs/operations.md)");
         }
         if (lockMemory) {
             warnings.add("-k/--lock-memory is ignored: the JVM maps memory as the heap grows, and locking it would make"

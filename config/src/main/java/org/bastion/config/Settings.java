@@ -50,6 +50,10 @@ public final class Settings {
     private final boolean enableCoredumps;
     private final boolean daemon;
     private final String metricsListen;
+    private final Path snapshotFile;
+    private final int snapshotIntervalSeconds;
+    private final boolean snapshotCorruptStartsEmpty;
+    private final boolean snapshotStopsOnUsr1;
     private final List<String> warnings;
 
     private Settings(Builder b, List<String> warnings) {
@@ -81,6 +85,10 @@ public final class Settings {
         this.enableCoredumps = b.enableCoredumps;
         this.daemon = b.daemon;
         this.metricsListen = b.metricsListen;
+        this.snapshotFile = b.snapshotFile;
+        this.snapshotIntervalSeconds = b.snapshotIntervalSeconds;
+        this.snapshotCorruptStartsEmpty = b.snapshotCorruptStartsEmpty;
+        this.snapshotStopsOnUsr1 = b.snapshotStopsOnUsr1;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -124,6 +132,10 @@ public final class Settings {
         b.enableCoredumps = enableCoredumps;
         b.daemon = daemon;
         b.metricsListen = metricsListen;
+        b.snapshotFile = snapshotFile;
+        b.snapshotIntervalSeconds = snapshotIntervalSeconds;
+        b.snapshotCorruptStartsEmpty = snapshotCorruptStartsEmpty;
+        b.snapshotStopsOnUsr1 = snapshotStopsOnUsr1;
         return b;
     }
 
@@ -180,6 +192,14 @@ public final class Settings {
     public boolean daemon() { return daemon; }
     /** {@code --metrics-listen host:port} for the Prometheus endpoint, or null when off. */
     public String metricsListen() { return metricsListen; }
+    /** {@code --snapshot-file} (or memcached's {@code -e}): loaded at start, written on a graceful stop; or null. */
+    public Path snapshotFile() { return snapshotFile; }
+    /** {@code --snapshot-interval}: seconds between background snapshots; 0 means only on stop and on request. */
+    public int snapshotIntervalSeconds() { return snapshotIntervalSeconds; }
+    /** {@code --snapshot-on-error empty}: a corrupt snapshot is set aside and the server starts empty (else: refuses). */
+    public boolean snapshotCorruptStartsEmpty() { return snapshotCorruptStartsEmpty; }
+    /** memcached's {@code -e}: SIGUSR1 stops the server after writing the snapshot, as memcached's warm restart does. */
+    public boolean snapshotStopsOnUsr1() { return snapshotStopsOnUsr1; }
     /** Accepted but risky choices, one line each, printed at start-up. */
     public List<String> warnings() { return warnings; }
 
@@ -223,6 +243,11 @@ public final class Settings {
         }
         if (metricsListen != null) {
             line(s, "metrics_listen", metricsListen);
+        }
+        if (snapshotFile != null) {
+            line(s, "snapshot_file", snapshotFile);
+            line(s, "snapshot_interval", snapshotIntervalSeconds);
+            line(s, "snapshot_on_error", snapshotCorruptStartsEmpty ? "empty" : "refuse");
         }
         return s.toString();
     }
@@ -273,6 +298,10 @@ public final class Settings {
         private boolean daemon;
         private String metricsListen;
         private int udpPort;
+        private Path snapshotFile;
+        private int snapshotIntervalSeconds;
+        private boolean snapshotCorruptStartsEmpty;
+        private boolean snapshotStopsOnUsr1;
 
         private Builder() {
         }
@@ -512,6 +541,44 @@ public final class Settings {
             return this;
         }
 
+        /** {@code --snapshot-file}: where items are kept across restarts, or null for none. */
+        public Builder snapshotFile(Path file) {
+            if (file != null && (file.getFileName() == null || file.toString().isBlank())) {
+                throw new SettingsException("--snapshot-file", "'" + file + "' is not a file path");
+            }
+            this.snapshotFile = file;
+            return this;
+        }
+
+        /** {@code --snapshot-interval}: seconds between background snapshots, 0 (off) or 1..604800. */
+        public Builder snapshotIntervalSeconds(int seconds) {
+            if (seconds < 0 || seconds > 7 * 24 * 3600) {
+                throw new SettingsException("--snapshot-interval", seconds + " is outside 0 (off)..604800 seconds");
+            }
+            this.snapshotIntervalSeconds = seconds;
+            return this;
+        }
+
+        /** {@code --snapshot-on-error refuse|empty}: what a corrupt or torn snapshot at start-up does. */
+        public Builder snapshotOnError(String choice) {
+            if ("refuse".equals(choice)) {
+                this.snapshotCorruptStartsEmpty = false;
+            } else if ("empty".equals(choice)) {
+                this.snapshotCorruptStartsEmpty = true;
+            } else {
+                throw new SettingsException("--snapshot-on-error", "'" + choice + "' is neither refuse (do not start)"
+                        + " nor empty (set the file aside and start empty)");
+            }
+            return this;
+        }
+
+        /** memcached's {@code -e <file>}: the snapshot file, and SIGUSR1 stops the server after writing it. */
+        public Builder memcachedRestartFile(Path file) {
+            snapshotFile(file);
+            this.snapshotStopsOnUsr1 = file != null;
+            return this;
+        }
+
         /** Checks the combination and returns the immutable settings. */
         public Settings build() {
             List<String> warnings = new ArrayList<>();
@@ -536,6 +603,9 @@ public final class Settings {
             if (metricsListen != null && allow.isEmpty() && allowFile == null && !metricsOnLoopback()) {
                 throw new SettingsException("--metrics-listen", "serving metrics on " + metricsListen
                         + " beyond loopback needs --allow CIDR (the networks that may scrape), or --allow-file");
+            }
+            if (snapshotIntervalSeconds > 0 && snapshotFile == null) {
+                throw new SettingsException("--snapshot-interval", "needs --snapshot-file <path> to write to");
             }
             for (Cidr rule : allow) {
                 if (rule.isEverything()) {

@@ -29,6 +29,8 @@ import org.bastion.store.Store;
 import org.bastion.command.ServerControl;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.ConnectionLimits;
+import org.bastion.snapshot.SnapshotException;
+import org.bastion.snapshot.Snapshots;
 
 /**
  * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
@@ -58,6 +60,8 @@ public final class Server implements AutoCloseable {
     private MetricsEndpoint metricsEndpoint;
     /** JVM meters on the endpoint's registry, or null. */
     private JvmMeters jvmMeters;
+    /** Loads, writes and schedules snapshots with {@code --snapshot-file}; null without. */
+    private final Snapshots snapshots;
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
@@ -78,6 +82,9 @@ public final class Server implements AutoCloseable {
         if (settings.casDisabled()) {
             store.disableCas();
         }
+        this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
+                settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), version(),
+                threads.factory("snapshot"));
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -125,8 +132,12 @@ public final class Server implements AutoCloseable {
             MeterRegistry registry, boolean accept) {
         Server server = new Server(settings, clock, preferNativeTransport, registry);
         try {
+            server.loadSnapshot();
             server.bind(accept);
             server.startMetrics(accept);
+            if (accept && server.snapshots != null) {
+                server.snapshots.arm();
+            }
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -134,8 +145,32 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
+    /** Before listening: the snapshot's items are in the store before any client can ask for them. */
+    private void loadSnapshot() {
+        if (snapshots != null) {
+            try {
+                snapshots.load();
+            } catch (SnapshotException e) {
+                throw new IllegalStateException("--snapshot-file: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The report of the snapshot loaded at start, as one line, or null without {@code --snapshot-file}. */
+    public String snapshotLoaded() {
+        return snapshots == null || snapshots.loaded() == null ? null : snapshots.loaded().summary();
+    }
+
+    /** Writes a snapshot now; completes with its summary when durable. Fails at once without --snapshot-file. */
+    public CompletableFuture<String> snapshot() {
+        return new Control().snapshot();
+    }
+
     /** Starts accepting on every listener bound by {@link #bindWithoutAccepting(Settings)}. */
     public void acceptConnections() {
+        if (snapshots != null) {
+            snapshots.arm();
+        }
         for (Channel ch : listeners) {
             ch.config().setAutoRead(true);
         }
@@ -243,6 +278,12 @@ public final class Server implements AutoCloseable {
         return nativeTransport;
     }
 
+    /** Bastion's own version, as the jar's manifest says (a snapshot's header records it). */
+    public static String version() {
+        String v = Server.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
     /** Whether the native epoll transport is available, and used by servers that prefer it. */
     public static boolean nativeTransport() {
         return Epoll.isAvailable();
@@ -315,6 +356,10 @@ public final class Server implements AutoCloseable {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.awaitStopped(5, TimeUnit.SECONDS);
             workers.awaitStopped(5, TimeUnit.SECONDS);
+            if (snapshots != null) {
+                // Clients are gone, so the final snapshot holds every last write.
+                snapshots.close();
+            }
             // The loops' termination futures complete just before their threads exit; wait for the exit itself.
             threads.join(5, TimeUnit.SECONDS);
         } finally {
@@ -340,6 +385,14 @@ public final class Server implements AutoCloseable {
         @Override
         public int verbosity() {
             return verbosity;
+        }
+
+        @Override
+        public CompletableFuture<String> snapshot() {
+            if (snapshots == null) {
+                return ServerControl.super.snapshot();
+            }
+            return snapshots.request().thenApply(org.bastion.snapshot.SnapshotFile.Written::summary);
         }
 
         @Override

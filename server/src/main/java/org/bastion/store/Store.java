@@ -610,7 +610,10 @@ public final class Store {
             return false;
         }
         long unique = casDisabled ? 0 : cas;
-        casCounter.accumulateAndGet(unique, Math::max);
+        if (unique > 0) {
+            // A CAS a client chose past 2^63 (meta's E) does not drag the counter to where it would wrap.
+            casCounter.accumulateAndGet(unique, Math::max);
+        }
         long now = clock.nanoTime();
         cache.put(k, new Item(value, flags, unique, remainingNanos <= 0 ? Item.NEVER : now + remainingNanos,
                 stamp(now)));

@@ -59,6 +59,12 @@ public final class Snapshots {
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
+    /** Bastion's own version, as the jar's manifest says: each snapshot's header records its writer. */
+    public static String bastionVersion() {
+        String v = Snapshots.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
     public Path file() {
         return file;
     }

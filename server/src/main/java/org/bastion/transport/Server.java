@@ -83,7 +83,7 @@ public final class Server implements AutoCloseable {
             store.disableCas();
         }
         this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
-                settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), version(),
+                settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
                 threads.factory("snapshot"));
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
@@ -154,16 +154,6 @@ public final class Server implements AutoCloseable {
                 throw new IllegalStateException("--snapshot-file: " + e.getMessage(), e);
             }
         }
-    }
-
-    /** The report of the snapshot loaded at start, as one line, or null without {@code --snapshot-file}. */
-    public String snapshotLoaded() {
-        return snapshots == null || snapshots.loaded() == null ? null : snapshots.loaded().summary();
-    }
-
-    /** Writes a snapshot now; completes with its summary when durable. Fails at once without --snapshot-file. */
-    public CompletableFuture<String> snapshot() {
-        return new Control().snapshot();
     }
 
     /** Starts accepting on every listener bound by {@link #bindWithoutAccepting(Settings)}. */
@@ -276,12 +266,6 @@ public final class Server implements AutoCloseable {
     /** Whether this server uses the native epoll transport (else NIO). */
     public boolean usesNativeTransport() {
         return nativeTransport;
-    }
-
-    /** Bastion's own version, as the jar's manifest says (a snapshot's header records it). */
-    public static String version() {
-        String v = Server.class.getPackage().getImplementationVersion();
-        return v != null ? v : "0.1.0-SNAPSHOT";
     }
 
     /** Whether the native epoll transport is available, and used by servers that prefer it. */

@@ -51,7 +51,7 @@ final class SnapshotReader {
             long blockStart = offset;
             blocks++;
             byte[] head = new byte[SnapshotFormat.BLOCK_HEADER];
-            if (!readFully(head, 0, head.length, true)) {
+            if (!readFully(head, 0, head.length)) {
                 throw corrupt("torn: the file ends after " + (blocks - 1) + " blocks, without its END block"
                         + " (the writer stopped before finishing)", blockStart);
             }
@@ -67,7 +67,7 @@ final class SnapshotReader {
                 payload = new byte[SnapshotFormat.BLOCK_HEADER + length + 4];
             }
             System.arraycopy(head, 0, payload, 0, head.length);
-            if (!readFully(payload, SnapshotFormat.BLOCK_HEADER, length + 4, false)) {
+            if (!readFully(payload, SnapshotFormat.BLOCK_HEADER, length + 4)) {
                 throw corrupt("torn: block " + blocks + " is cut short (the writer stopped in the middle of it)",
                         blockStart);
             }
@@ -153,7 +153,7 @@ final class SnapshotReader {
 
     private SnapshotFormat.Header readHeader() throws SnapshotException, IOException {
         byte[] start = new byte[SnapshotFormat.MAGIC.length + 4];
-        if (!readFully(start, 0, start.length, false)
+        if (!readFully(start, 0, start.length)
                 || !Arrays.equals(start, 0, SnapshotFormat.MAGIC.length, SnapshotFormat.MAGIC, 0,
                         SnapshotFormat.MAGIC.length)) {
             throw new SnapshotException(name + ": not a Bastion snapshot (no BASTSNAP header)");
@@ -170,7 +170,7 @@ final class SnapshotReader {
             throw corrupt("the header is malformed", 0);
         }
         byte[] rest = new byte[versionLength + 8 + 4];
-        if (!readFully(rest, 0, rest.length, false)) {
+        if (!readFully(rest, 0, rest.length)) {
             throw corrupt("torn: the file ends inside its header", 0);
         }
         crc.reset();
@@ -186,11 +186,8 @@ final class SnapshotReader {
         return new SnapshotFormat.Header(version, writer, writtenAt);
     }
 
-    /**
-     * Reads exactly {@code n} bytes. At a clean end of stream before the first byte returns false when
-     * {@code endAllowed}; an end anywhere else returns false too, and the caller says it is torn.
-     */
-    private boolean readFully(byte[] into, int at, int n, boolean endAllowed) throws IOException {
+    /** Reads exactly {@code n} bytes; false when the stream ends first (the caller says what was cut short). */
+    private boolean readFully(byte[] into, int at, int n) throws IOException {
         int done = 0;
         while (done < n) {
             int r;

@@ -145,6 +145,62 @@ public final class Audit {
             out.add(new Finding(Severity.HIGH, "user", "-u " + user + ": no such account in " + passwd + ", so the"
                     + " server cannot start as root", "create it (useradd --system " + user + ") or name another"));
         }
+        out.addAll(snapshot(settings, System.currentTimeMillis()));
+        return out;
+    }
+
+    /**
+     * Findings about {@code --snapshot-file} on this host: a directory that is missing or that the auditing user
+     * cannot write (the snapshot on stop would fail and the next start would be cold), a snapshot file others may read
+     * (it holds every cached value), and with {@code --snapshot-interval} a snapshot older than two intervals (the
+     * periodic writes are failing, or the server is not running).
+     */
+    static List<Finding> snapshot(Settings settings, long nowMillis) {
+        List<Finding> out = new ArrayList<>();
+        Path file = settings.snapshotFile();
+        if (file == null) {
+            return out;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            out.add(new Finding(Severity.HIGH, "snapshot", "--snapshot-file " + file + ": the directory " + dir
+                    + " does not exist, so no snapshot can be written and every restart is cold",
+                    "create it (mkdir -p " + dir + ") owned by the server's user"));
+            return out;
+        }
+        if (!Files.isWritable(dir)) {
+            out.add(new Finding(Severity.HIGH, "snapshot", "--snapshot-file " + file + ": the directory " + dir
+                    + " is not writable (by the user running audit), so the snapshot on stop would fail",
+                    "make it writable by the server's user (chown " + (settings.user() == null ? "<user>"
+                            : settings.user()) + " " + dir + ")"));
+        }
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)) {
+                out.add(new Finding(Severity.MEDIUM, "snapshot", file + " is readable by other users and holds every"
+                        + " cached value", "chmod 600 " + file + " (Bastion writes its snapshots owner-only)"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not a POSIX file system, or not readable: nothing to say about permissions.
+        }
+        int interval = settings.snapshotIntervalSeconds();
+        if (interval > 0) {
+            try {
+                long age = (nowMillis - Files.getLastModifiedTime(file).toMillis()) / 1000;
+                if (age > 2L * interval) {
+                    out.add(new Finding(Severity.MEDIUM, "snapshot", file + " was written " + age + " s ago, more"
+                            + " than twice --snapshot-interval " + interval + " s: periodic snapshots are failing or"
+                            + " the server is not running", "check the server's log for \"periodic snapshot failed\""));
+                }
+            } catch (IOException e) {
+                out.add(new Finding(Severity.MEDIUM, "snapshot", file + " cannot be read: " + e.getMessage(),
+                        "make it readable by the server's user"));
+            }
+        }
         return out;
     }
 

@@ -111,6 +111,18 @@ public final class Flags {
     @Option(names = "--metrics-listen", paramLabel = "<host:port>", description = "serve Prometheus metrics here (default: off)")
     String metricsListen;
 
+    @Option(names = "--snapshot-file", paramLabel = "<file>",
+            description = "keep items across restarts: loaded at start, written on a graceful stop (default: off)")
+    Path snapshotFile;
+
+    @Option(names = "--snapshot-interval", paramLabel = "<seconds>",
+            description = "also write the snapshot in the background this often (default: 0, off)")
+    Integer snapshotInterval;
+
+    @Option(names = "--snapshot-on-error", paramLabel = "<refuse|empty>",
+            description = "a corrupt snapshot at start: refuse to start (default) or set it aside and start empty")
+    String snapshotOnError;
+
     // memcached 1.6.18's other flags: each is understood, so none is picocli's "Unknown option".
 
     @Option(names = {"-r", "--enable-coredumps"}, description = "raise the core file size limit to its maximum")
@@ -167,8 +179,9 @@ public final class Flags {
             + " -l notls:<addr>[:<port>] keeps one listener plain")
     boolean tls;
 
-    @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>", description = "refused: no restartable cache")
-    String memoryFile;
+    @Option(names = {"-e", "--memory-file"}, paramLabel = "<file>",
+            description = "memcached's warm restart: the --snapshot-file, and SIGUSR1 stops after writing it")
+    Path memoryFile;
 
     @Option(names = {"-i", "--license"}, description = "print the license and exit")
     boolean license;
@@ -287,6 +300,21 @@ public final class Flags {
         }
         b.metricsListen(metricsListen);
         b.enableCoredumps(enableCoredumps);
+        if (memoryFile != null && snapshotFile != null && !memoryFile.equals(snapshotFile)) {
+            throw new SettingsException("-e/--memory-file", "names " + memoryFile + " but --snapshot-file names "
+                    + snapshotFile + "; give one of them");
+        }
+        if (memoryFile != null) {
+            b.memcachedRestartFile(memoryFile);
+        } else {
+            b.snapshotFile(snapshotFile);
+        }
+        if (snapshotInterval != null) {
+            b.snapshotIntervalSeconds(snapshotInterval);
+        }
+        if (snapshotOnError != null) {
+            b.snapshotOnError(snapshotOnError);
+        }
         memcachedOnly(warnings);
         return b.build();
     }
@@ -305,10 +333,6 @@ public final class Flags {
         if (authFile != null) {
             throw new SettingsException("-Y/--auth-file", "authentication is not supported yet; Bastion decides who"
                     + " may connect by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
-        }
-        if (memoryFile != null) {
-            throw new SettingsException("-e/--memory-file", "a restartable cache is not supported: Bastion keeps items"
-                    + " on the JVM heap and starts empty (docs/operations.md)");
         }
         if (lockMemory) {
             warnings.add("-k/--lock-memory is ignored: the JVM maps memory as the heap grows, and locking it would make"

@@ -51,6 +51,10 @@ public final class Settings {
     private final boolean daemon;
     private final String metricsListen;
     private final TlsSettings tls;
+    private final Path snapshotFile;
+    private final int snapshotIntervalSeconds;
+    private final boolean snapshotCorruptStartsEmpty;
+    private final boolean snapshotStopsOnUsr1;
     private final List<String> warnings;
 
     private Settings(Builder b, List<String> warnings) {
@@ -83,6 +87,10 @@ public final class Settings {
         this.daemon = b.daemon;
         this.metricsListen = b.metricsListen;
         this.tls = b.tls;
+        this.snapshotFile = b.snapshotFile;
+        this.snapshotIntervalSeconds = b.snapshotIntervalSeconds;
+        this.snapshotCorruptStartsEmpty = b.snapshotCorruptStartsEmpty;
+        this.snapshotStopsOnUsr1 = b.snapshotStopsOnUsr1;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -127,6 +135,10 @@ public final class Settings {
         b.daemon = daemon;
         b.metricsListen = metricsListen;
         b.tls = tls;
+        b.snapshotFile = snapshotFile;
+        b.snapshotIntervalSeconds = snapshotIntervalSeconds;
+        b.snapshotCorruptStartsEmpty = snapshotCorruptStartsEmpty;
+        b.snapshotStopsOnUsr1 = snapshotStopsOnUsr1;
         return b;
     }
 
@@ -185,6 +197,14 @@ public final class Settings {
     public String metricsListen() { return metricsListen; }
     /** {@code -Z} and the {@code ssl_*} options; {@link TlsSettings#off()} by default. */
     public TlsSettings tls() { return tls; }
+    /** {@code --snapshot-file} (or memcached's {@code -e}): loaded at start, written on a graceful stop; or null. */
+    public Path snapshotFile() { return snapshotFile; }
+    /** {@code --snapshot-interval}: seconds between background snapshots; 0 means only on stop and on request. */
+    public int snapshotIntervalSeconds() { return snapshotIntervalSeconds; }
+    /** {@code --snapshot-on-error empty}: a corrupt snapshot is set aside and the server starts empty (else: refuses). */
+    public boolean snapshotCorruptStartsEmpty() { return snapshotCorruptStartsEmpty; }
+    /** memcached's {@code -e}: SIGUSR1 stops the server after writing the snapshot, as memcached's warm restart does. */
+    public boolean snapshotStopsOnUsr1() { return snapshotStopsOnUsr1; }
     /** Accepted but risky choices, one line each, printed at start-up. */
     public List<String> warnings() { return warnings; }
 
@@ -230,6 +250,11 @@ public final class Settings {
             line(s, "metrics_listen", metricsListen);
         }
         line(s, "ssl_enabled", tls.enabled() ? "yes" : "no");
+        if (snapshotFile != null) {
+            line(s, "snapshot_file", snapshotFile);
+            line(s, "snapshot_interval", snapshotIntervalSeconds);
+            line(s, "snapshot_on_error", snapshotCorruptStartsEmpty ? "empty" : "refuse");
+        }
         return s.toString();
     }
 
@@ -280,6 +305,10 @@ public final class Settings {
         private String metricsListen;
         private TlsSettings tls = TlsSettings.off();
         private int udpPort;
+        private Path snapshotFile;
+        private int snapshotIntervalSeconds;
+        private boolean snapshotCorruptStartsEmpty;
+        private boolean snapshotStopsOnUsr1;
 
         private Builder() {
         }
@@ -526,6 +555,44 @@ public final class Settings {
             return this;
         }
 
+        /** {@code --snapshot-file}: where items are kept across restarts, or null for none. */
+        public Builder snapshotFile(Path file) {
+            if (file != null && (file.getFileName() == null || file.toString().isBlank())) {
+                throw new SettingsException("--snapshot-file", "'" + file + "' is not a file path");
+            }
+            this.snapshotFile = file;
+            return this;
+        }
+
+        /** {@code --snapshot-interval}: seconds between background snapshots, 0 (off) or 1..604800. */
+        public Builder snapshotIntervalSeconds(int seconds) {
+            if (seconds < 0 || seconds > 7 * 24 * 3600) {
+                throw new SettingsException("--snapshot-interval", seconds + " is outside 0 (off)..604800 seconds");
+            }
+            this.snapshotIntervalSeconds = seconds;
+            return this;
+        }
+
+        /** {@code --snapshot-on-error refuse|empty}: what a corrupt or torn snapshot at start-up does. */
+        public Builder snapshotOnError(String choice) {
+            if ("refuse".equals(choice)) {
+                this.snapshotCorruptStartsEmpty = false;
+            } else if ("empty".equals(choice)) {
+                this.snapshotCorruptStartsEmpty = true;
+            } else {
+                throw new SettingsException("--snapshot-on-error", "'" + choice + "' is neither refuse (do not start)"
+                        + " nor empty (set the file aside and start empty)");
+            }
+            return this;
+        }
+
+        /** memcached's {@code -e <file>}: the snapshot file, and SIGUSR1 stops the server after writing it. */
+        public Builder memcachedRestartFile(Path file) {
+            snapshotFile(file);
+            this.snapshotStopsOnUsr1 = file != null;
+            return this;
+        }
+
         /** Checks the combination and returns the immutable settings. */
         public Settings build() {
             List<String> warnings = new ArrayList<>();
@@ -550,6 +617,9 @@ public final class Settings {
             if (metricsListen != null && allow.isEmpty() && allowFile == null && !metricsOnLoopback()) {
                 throw new SettingsException("--metrics-listen", "serving metrics on " + metricsListen
                         + " beyond loopback needs --allow CIDR (the networks that may scrape), or --allow-file");
+            }
+            if (snapshotIntervalSeconds > 0 && snapshotFile == null) {
+                throw new SettingsException("--snapshot-interval", "needs --snapshot-file <path> to write to");
             }
             for (Cidr rule : allow) {
                 if (rule.isEverything()) {

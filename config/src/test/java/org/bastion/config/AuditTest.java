@@ -169,4 +169,35 @@ class AuditTest {
                 false);
         assertTrue(fine.stream().noneMatch(f -> f.render().contains("admits no loopback")), fine.toString());
     }
+
+    @Test
+    void snapshotDirectoryMissingUnwritableOrSnapshotStale(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        long now = System.currentTimeMillis();
+        List<Finding> missing = Audit.snapshot(Flags.parse("--snapshot-file", dir.resolve("no/such/c.snap").toString())
+                .settings(), now);
+        assertEquals(1, missing.size(), missing.toString());
+        assertTrue(missing.get(0).problem().contains("does not exist"), missing.toString());
+        java.nio.file.Path file = dir.resolve("c.snap");
+        assertEquals(List.of(), Audit.snapshot(Flags.parse("--snapshot-file", file.toString()).settings(), now),
+                "a writable directory and no file yet is fine");
+        java.nio.file.Files.writeString(file, "x");
+        java.nio.file.Files.setPosixFilePermissions(file,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Settings periodic = Flags.parse("--snapshot-file", file.toString(), "--snapshot-interval", "60").settings();
+        assertEquals(List.of(), Audit.snapshot(periodic, now), "fresh");
+        List<Finding> stale = Audit.snapshot(periodic, now + 600_000);
+        assertEquals(1, stale.size(), stale.toString());
+        assertTrue(stale.get(0).problem().contains("more than twice --snapshot-interval 60"), stale.toString());
+        java.nio.file.Files.setPosixFilePermissions(file,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertTrue(Audit.snapshot(periodic, now).get(0).problem().contains("readable by other users"));
+        if (!"root".equals(System.getProperty("user.name"))) {
+            java.nio.file.Path ro = dir.resolve("ro");
+            java.nio.file.Files.createDirectory(ro);
+            ro.toFile().setWritable(false);
+            assertTrue(Audit.snapshot(Flags.parse("--snapshot-file", ro.resolve("c.snap").toString()).settings(), now)
+                    .get(0).problem().contains("not writable"));
+        }
+    }
 }

@@ -239,9 +239,27 @@ class FlagsTest {
         assertTrue(refused("-s/--unix-socket", () -> Flags.parse("-s", "/tmp/x")).getMessage().contains("127.0.0.1"));
         assertTrue(refused("-S/--enable-sasl", () -> Flags.parse("-S")).getMessage().contains("--allow"));
         assertTrue(refused("-Z/--enable-ssl", () -> Flags.parse("-Z")).getMessage().contains("ssl_chain_cert"));
-        assertTrue(refused("-e/--memory-file", () -> Flags.parse("-e", "/tmp/m")).getMessage().contains("restart"));
         assertTrue(refused("-Y/--auth-file", () -> Flags.parse("-Y", "/tmp/a")).getMessage().contains("--allow"));
         refused("-o/--extended", () -> Flags.parse("-o", "ext_path=/tmp/x:1g"));
+    }
+
+    @Test
+    void snapshotFlagsAndMemcachedWarmRestartFile() {
+        Settings s = Flags.parse("--snapshot-file", "/tmp/b.snap", "--snapshot-interval", "60",
+                "--snapshot-on-error", "empty").settings();
+        assertEquals(Path.of("/tmp/b.snap"), s.snapshotFile());
+        assertEquals(60, s.snapshotIntervalSeconds());
+        assertTrue(s.snapshotCorruptStartsEmpty());
+        assertFalse(s.snapshotStopsOnUsr1());
+        Settings e = Flags.parse("-e", "/tmp/m").settings();
+        assertEquals(Path.of("/tmp/m"), e.snapshotFile());
+        assertTrue(e.snapshotStopsOnUsr1(), "-e keeps memcached's meaning of SIGUSR1");
+        assertFalse(e.snapshotCorruptStartsEmpty(), "refusing a corrupt snapshot is the default");
+        assertEquals(0, e.snapshotIntervalSeconds());
+        refused("--snapshot-interval", () -> Flags.parse("--snapshot-interval", "5"));
+        refused("--snapshot-interval", () -> Flags.parse("--snapshot-file", "/tmp/x", "--snapshot-interval", "-1"));
+        refused("--snapshot-on-error", () -> Flags.parse("--snapshot-file", "/tmp/x", "--snapshot-on-error", "maybe"));
+        refused("-e/--memory-file", () -> Flags.parse("-e", "/tmp/a", "--snapshot-file", "/tmp/b"));
     }
 
     @Test

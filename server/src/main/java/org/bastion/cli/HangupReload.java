@@ -9,8 +9,8 @@ import org.bastion.transport.Server;
 
 /**
  * SIGHUP re-reads {@code --allow-file} and the TLS certificates (open connections are kept) and reopens
- * {@code logfile}; SIGUSR1 reopens
- * {@code logfile}, as logrotate's postrotate scripts expect of daemons.
+ * {@code logfile}; SIGUSR1 reopens {@code logfile}, as logrotate's postrotate scripts expect of daemons, unless
+ * memcached's {@code -e} gave it memcached's meaning (stop, writing the snapshot).
  */
 final class HangupReload {
     private HangupReload() {
@@ -48,7 +48,8 @@ final class HangupReload {
         }, err)) {
             handled.add("HUP");
         }
-        if (log != null && handle("USR1", () -> reopen(log, "SIGUSR1", err), err)) {
+        // With memcached's -e, SIGUSR1 means what it means to memcached: stop after writing the snapshot (Signals).
+        if (log != null && !server.settings().snapshotStopsOnUsr1() && handle("USR1", () -> reopen(log, "SIGUSR1", err), err)) {
             handled.add("USR1");
         }
         return handled;

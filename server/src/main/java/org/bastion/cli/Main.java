@@ -59,6 +59,12 @@ public final class Main {
         if (args.length > 0 && args[0].equals("audit")) {
             return AuditCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err, posix);
         }
+        if (args.length > 0 && args[0].equals("snapshot")) {
+            return SnapshotCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        if (args.length > 0 && args[0].equals("migrate")) {
+            return MigrateCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         // Opened first, while the child may still be root: it reports after dropping privileges.
         Daemon.Reporter reporter = Daemon.Reporter.open();
         Flags.Parsed parsed;
@@ -183,10 +189,11 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "bastion-exit"));
         PrintStream errs = err;
         Signals.onTerminate(signal -> {
-            errs.println(timestamp() + " bastion: SIG" + signal + ": stopping");
+            errs.println(timestamp() + " bastion: SIG" + signal + ": stopping"
+                    + (settings.snapshotFile() != null ? ", writing the snapshot to " + settings.snapshotFile() : ""));
             errs.flush();
             server.close();
-        });
+        }, settings.snapshotStopsOnUsr1());
         HangupReload.install(server, log, err);
         warn(warnings, err);
         server.acceptConnections();

@@ -239,6 +239,17 @@ public sealed interface Command {
         }
     }
 
+    /**
+     * {@code snapshot} (text) and opcode 0x1f (binary): write a snapshot now and answer once it is durable. It makes
+     * the server do work on disk, so it is {@link Access#ADMIN}: refused to read-only sources.
+     */
+    record Snapshot() implements Command {
+        @Override
+        public Access access() {
+            return Access.ADMIN;
+        }
+    }
+
     /** Meta debug ({@code me}): an item's metadata, without touching its access bookkeeping. */
     record Debug(Key key) implements Command {
         @Override

@@ -94,6 +94,8 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.Shutdown) {
             control.shutdown();
             return Outcome.Done.OK;
+        } else if (command instanceof Command.Snapshot) {
+            return new Outcome.Snapshotting(control.snapshot());
         } else if (command instanceof Command.MemoryLimit limit) {
             return memoryLimit(limit.megabytes());
         } else if (command instanceof Command.SlabsAutomove) {

@@ -105,6 +105,14 @@ public sealed interface Outcome {
     record Failed(String line) implements Outcome {
     }
 
+    /**
+     * A snapshot was started: {@code durable} completes (on the snapshot thread) with a one-line summary once the file
+     * is durable, or with the failure. The translator holds the connection's later requests until then, so replies
+     * stay in order, and answers from its event loop.
+     */
+    record Snapshotting(java.util.concurrent.CompletableFuture<String> durable) implements Outcome {
+    }
+
     /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends. */
     record ItemDump(List<String> items) implements Outcome {
     }

@@ -18,4 +18,13 @@ public interface ServerControl extends ServerFacts {
     default String refreshCerts() {
         return "Error TLS not enabled";
     }
+
+    /**
+     * Writes a snapshot now ({@code snapshot} command): completes with a one-line summary once the file is durable, or
+     * with the failure. A server without {@code --snapshot-file} fails it at once.
+     */
+    default java.util.concurrent.CompletableFuture<String> snapshot() {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new IllegalStateException("snapshots are off: start with --snapshot-file <path>"));
+    }
 }

@@ -612,6 +612,31 @@ public final class Store {
     }
 
     /**
+     * Puts an item loaded from a snapshot (or copied from another server) back, with its own CAS: the CAS counter moves
+     * above it, so later writes get higher values. {@code remainingNanos} is the time left to live from now, 0 for
+     * never. Refused (false) when the value is over {@code -I}, or with {@code -M} when it does not fit; beyond
+     * {@code -m} the eviction policy decides what stays, as for any write. Not counted as a client write.
+     */
+    public boolean restore(byte[] key, byte[] value, int flags, long remainingNanos, long cas) {
+        if (!fits(value.length) || key.length == 0 || key.length > Key.MAX_LENGTH) {
+            return false;
+        }
+        Key k = new Key(key);
+        if (evictionsDisabled && weightedBytes() + weigh(k, value.length) > limitBytes) {
+            return false;
+        }
+        long unique = casDisabled ? 0 : cas;
+        if (unique > 0) {
+            // A CAS a client chose past 2^63 (meta's E) does not drag the counter to where it would wrap.
+            casCounter.accumulateAndGet(unique, Math::max);
+        }
+        long now = clock.nanoTime();
+        cache.put(k, new Item(value, flags, unique, remainingNanos <= 0 ? Item.NEVER : now + remainingNanos,
+                stamp(now)));
+        return true;
+    }
+
+    /**
      * Every live item, without marking it fetched: {@code stats items/slabs/sizes} and {@code stats cachedump}. A walk
      * over the whole store, like memcached's {@code stats sizes}.
      */

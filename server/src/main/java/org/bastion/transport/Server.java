@@ -31,6 +31,8 @@ import org.bastion.store.Store;
 import org.bastion.command.ServerControl;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.ConnectionLimits;
+import org.bastion.snapshot.SnapshotException;
+import org.bastion.snapshot.Snapshots;
 
 /**
  * A running server: its event loops, listening sockets, store and counters. Nothing here is static, so several
@@ -66,6 +68,8 @@ public final class Server implements AutoCloseable {
     private MetricsEndpoint metricsEndpoint;
     /** JVM meters on the endpoint's registry, or null. */
     private JvmMeters jvmMeters;
+    /** Loads, writes and schedules snapshots with {@code --snapshot-file}; null without. */
+    private final Snapshots snapshots;
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
@@ -93,6 +97,9 @@ public final class Server implements AutoCloseable {
         if (settings.casDisabled()) {
             store.disableCas();
         }
+        this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
+                settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
+                threads.factory("snapshot"));
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -140,8 +147,12 @@ public final class Server implements AutoCloseable {
             MeterRegistry registry, boolean accept) {
         Server server = new Server(settings, clock, preferNativeTransport, registry);
         try {
+            server.loadSnapshot();
             server.bind(accept);
             server.startMetrics(accept);
+            if (accept && server.snapshots != null) {
+                server.snapshots.arm();
+            }
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -149,8 +160,22 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
+    /** Before listening: the snapshot's items are in the store before any client can ask for them. */
+    private void loadSnapshot() {
+        if (snapshots != null) {
+            try {
+                snapshots.load();
+            } catch (SnapshotException e) {
+                throw new IllegalStateException("--snapshot-file: " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** Starts accepting on every listener bound by {@link #bindWithoutAccepting(Settings)}. */
     public void acceptConnections() {
+        if (snapshots != null) {
+            snapshots.arm();
+        }
         for (Channel ch : listeners) {
             ch.config().setAutoRead(true);
         }
@@ -359,6 +384,10 @@ public final class Server implements AutoCloseable {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.awaitStopped(5, TimeUnit.SECONDS);
             workers.awaitStopped(5, TimeUnit.SECONDS);
+            if (snapshots != null) {
+                // Clients are gone, so the final snapshot holds every last write.
+                snapshots.close();
+            }
             // The loops' termination futures complete just before their threads exit; wait for the exit itself.
             threads.join(5, TimeUnit.SECONDS);
         } finally {
@@ -384,6 +413,14 @@ public final class Server implements AutoCloseable {
         @Override
         public int verbosity() {
             return verbosity;
+        }
+
+        @Override
+        public CompletableFuture<String> snapshot() {
+            if (snapshots == null) {
+                return ServerControl.super.snapshot();
+            }
+            return snapshots.request().thenApply(org.bastion.snapshot.SnapshotFile.Written::summary);
         }
 
         @Override

@@ -77,6 +77,13 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     static final int REQUEST_MAGIC = 0x80;
     /** memcached 1.6 no longer dispatches it (1.6.18 answers Unknown command); the issue asks for it, as in 1.4. */
     static final byte VERBOSITY = 0x1b;
+    /**
+     * Bastion's own {@code snapshot}: no extras, key or value; answered with an empty success once the snapshot file
+     * is durable, or status 0x0084 (internal error) and the reason. 0x1f is unassigned in memcached's
+     * {@code protocol_binary.h}.
+     */
+    static final byte SNAPSHOT = 0x1f;
+    static final short INTERNAL_ERROR = 0x0084;
     /** Incr/decr expiry meaning "do not create the counter on a miss". */
     static final long NO_CREATE = 0xFFFF_FFFFL;
     private static final byte[] VERSION_BODY = Replies.ascii(StatsReport.COMPATIBLE_VERSION);
@@ -92,6 +99,10 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     private long receivedBytes;
     private long executedBytes;
     private long completed;
+    /** A snapshot request waiting for its file to be durable (retained), or null. */
+    private FullBinaryMemcacheRequest waiting;
+    /** Requests that arrived while {@link #waiting}: executed in order after it is answered (retained). */
+    private final java.util.ArrayDeque<FullBinaryMemcacheRequest> held = new java.util.ArrayDeque<>();
 
     // The request being executed.
     private FullBinaryMemcacheRequest req;
@@ -138,6 +149,15 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         if (closing) {
             return;
         }
+        if (waiting != null) {
+            // Reading is off until the snapshot is answered; what was already decoded waits its turn.
+            held.add(request.retain());
+            return;
+        }
+        execute(request);
+    }
+
+    private void execute(FullBinaryMemcacheRequest request) {
         session.commandDone();
         req = request;
         keyLength = request.keyLength() & 0xFFFF;
@@ -229,6 +249,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                 }
             }
             case STAT -> stat();
+            case SNAPSHOT -> snapshot();
             case VERBOSITY -> verbosity();
             case SASL_LIST_MECHS -> {
                 // No SASL in this server: answered as memcached without SASL does, connection kept.
@@ -476,6 +497,72 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         }
         // Anything else (reset, a cachedump listing, a refusal) is answered with the terminator alone.
         success(null, null, null, 0, false);
+    }
+
+    /** Starts a snapshot and holds this connection's later requests until it is answered. */
+    private void snapshot() {
+        if (!emptyRequest()) {
+            protocolError();
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.Snapshot());
+        if (outcome instanceof Outcome.Refused) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
+        waiting = req.retain();
+        ctx.channel().config().setAutoRead(false);
+        ctx.flush();
+        ((Outcome.Snapshotting) outcome).durable().whenComplete((summary, failure) ->
+                ctx.executor().execute(() -> snapshotDone(failure)));
+    }
+
+    /** On the event loop: answers the snapshot, then runs what was held, in order. */
+    private void snapshotDone(Throwable failure) {
+        FullBinaryMemcacheRequest request = waiting;
+        if (request == null) {
+            return; // the connection closed meanwhile
+        }
+        waiting = null;
+        try {
+            req = request;
+            if (failure == null) {
+                respond(BinaryStatus.SUCCESS, null, null, null, 0);
+            } else {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure;
+                respond(INTERNAL_ERROR, null, null, Unpooled.copiedBuffer("snapshot failed: " + cause.getMessage(),
+                        StandardCharsets.UTF_8), 0);
+            }
+        } finally {
+            req = null;
+            request.release();
+        }
+        while (waiting == null && !held.isEmpty()) {
+            FullBinaryMemcacheRequest next = held.poll();
+            try {
+                if (!closing) {
+                    execute(next);
+                }
+            } finally {
+                next.release();
+            }
+        }
+        if (waiting == null && !closing) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.flush();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (waiting != null) {
+            waiting.release();
+            waiting = null;
+        }
+        while (!held.isEmpty()) {
+            held.poll().release();
+        }
     }
 
     private void success(ByteBuf extras, ByteBuf key, ByteBuf value, long cas, boolean quiet) {

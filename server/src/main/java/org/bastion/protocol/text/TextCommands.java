@@ -57,7 +57,12 @@ final class TextCommands {
          * The reply is not finished and the client is behind on taking it: stop reading, and call {@link #resume()}
          * once the connection is writable again.
          */
-        PAUSE
+        PAUSE,
+        /**
+         * The reply waits for work elsewhere ({@link #waitingFor()}): stop reading and decoding, and call
+         * {@link #resume()} once it is done.
+         */
+        WAIT
     }
 
     private final Executor exec;
@@ -93,6 +98,8 @@ final class TextCommands {
     private long pendingCas;
     private boolean pendingNoreply;
     private MetaCommands.PendingSet pendingMeta;
+    /** What a {@link Next#WAIT} waits for (a snapshot being written), or null. */
+    private java.util.concurrent.CompletableFuture<String> waitingFor;
     /** Set once {@code watch} is accepted: from then on input is ignored, as memcached does. */
     private boolean watching;
 
@@ -236,6 +243,8 @@ final class TextCommands {
             stats();
         } else if (tokenIs(0, "shutdown")) {
             shutdown();
+        } else if (tokenIs(0, "snapshot")) {
+            snapshot();
         } else if (tokenIs(0, "cache_memlimit")) {
             memoryLimit();
         } else if (tokenIs(0, "slabs")) {
@@ -360,9 +369,16 @@ final class TextCommands {
         reply.write(Replies.END);
     }
 
-    /** Continues the reply a {@link Next#PAUSE} left unfinished; returns what to do next. */
+    /** Continues the reply a {@link Next#PAUSE} or {@link Next#WAIT} left unfinished; returns what to do next. */
     Next resume() {
         next = Next.LINE;
+        if (waitingFor != null) {
+            if (!waitingFor.isDone()) {
+                return Next.WAIT;
+            }
+            snapshotDone();
+            return next;
+        }
         if (writeAt > 0) {
             writeValues();
         }
@@ -656,6 +672,39 @@ final class TextCommands {
             return;
         }
         next = Next.CLOSE;
+    }
+
+    /** {@code snapshot}: Bastion's own; answers {@code OK} once the snapshot file is durable. */
+    private void snapshot() {
+        if (ntok != 1) {
+            reply.write(Replies.ERROR);
+            return;
+        }
+        Outcome outcome = exec.execute(session, new Command.Snapshot());
+        if (outcome instanceof Outcome.Refused refused) {
+            reply.write(refusal(refused));
+            return;
+        }
+        waitingFor = ((Outcome.Snapshotting) outcome).durable();
+        next = Next.WAIT;
+    }
+
+    /** What a {@link Next#WAIT} waits for; the decoder resumes once it completes. */
+    java.util.concurrent.CompletableFuture<?> waitingFor() {
+        return waitingFor;
+    }
+
+    private void snapshotDone() {
+        java.util.concurrent.CompletableFuture<String> done = waitingFor;
+        waitingFor = null;
+        try {
+            done.join();
+            reply.write(Replies.OK);
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String message = String.valueOf(cause.getMessage()).replace('\r', ' ').replace('\n', ' ');
+            reply.write(Replies.ascii("SERVER_ERROR snapshot failed: " + message + "\r\n"));
+        }
     }
 
     /** {@code cache_memlimit <megabytes> [noreply]}: a new {@code -m} while running. */

@@ -149,6 +149,21 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         }
     }
 
+    /**
+     * Stops decoding and reading until what the command waits for (a snapshot write) is done; then resumes from a task
+     * on this event loop, which writes the reply before any later request is decoded.
+     */
+    private void waitFor(ChannelHandlerContext ctx) {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        reply.flush();
+        commands.waitingFor().whenComplete((result, failure) -> ctx.executor().execute(() -> {
+            if (paused) {
+                scheduleResume();
+            }
+        }));
+    }
+
     private void scheduleResume() {
         if (!resumeScheduled) {
             resumeScheduled = true;
@@ -164,7 +179,12 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         }
         try {
             paused = false;
-            if (commands.resume() == TextCommands.Next.PAUSE || reply.mustPause()) {
+            TextCommands.Next next = commands.resume();
+            if (next == TextCommands.Next.WAIT) {
+                waitFor(ctx);
+                return;
+            }
+            if (next == TextCommands.Next.PAUSE || reply.mustPause()) {
                 pause(ctx);
                 return;
             }
@@ -279,6 +299,10 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                         case CLOSE -> close(ctx);
                         case PAUSE -> {
                             pause(ctx);
+                            return;
+                        }
+                        case WAIT -> {
+                            waitFor(ctx);
                             return;
                         }
                         case LINE -> { }

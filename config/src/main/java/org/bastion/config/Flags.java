@@ -96,6 +96,10 @@ public final class Flags {
     @Option(names = "--allow-file", paramLabel = "<file>", description = "file of allowed networks, re-read on SIGHUP")
     Path allowFile;
 
+    @Option(names = "--users", paramLabel = "<file>",
+            description = "users file (user:password[:role[:prefix]]), re-read on SIGHUP: every connection must log in")
+    Path usersFile;
+
     @Option(names = "--max-conns-per-ip", paramLabel = "<num>", description = "max connections from one source (default: no limit)")
     Integer maxConnsPerIp;
 
@@ -155,11 +159,13 @@ public final class Flags {
     @Option(names = {"-a", "--unix-mask"}, paramLabel = "<mask>", description = "refused: no Unix socket yet")
     String unixMask;
 
-    @Option(names = {"-S", "--enable-sasl"}, description = "refused: no SASL; see --allow")
+    @Option(names = {"-S", "--enable-sasl"},
+            description = "binary SASL (PLAIN, CRAM-MD5) against the users file; needs -Y or --users")
     boolean sasl;
 
-    @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>", description = "refused: no authentication yet; see --allow")
-    String authFile;
+    @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>",
+            description = "memcached's name for --users: user:password lines; text logs in with a set")
+    Path authFile;
 
     @Option(names = {"-Z", "--enable-ssl"}, description = "refused: no TLS yet")
     boolean tls;
@@ -268,6 +274,11 @@ public final class Flags {
             b.allow(rule);
         }
         b.allowFile(allowFile);
+        if (usersFile != null && authFile != null && !usersFile.equals(authFile)) {
+            throw new SettingsException("-Y/--auth-file", "names " + authFile + " but --users names " + usersFile
+                    + "; they are the same setting, give one file");
+        }
+        b.usersFile(usersFile != null ? usersFile : authFile);
         if (maxConnsPerIp != null) {
             b.maxConnectionsPerSource(maxConnsPerIp);
         }
@@ -290,13 +301,9 @@ public final class Flags {
                     "Unix domain sockets are not supported yet; local clients connect over TCP to 127.0.0.1, the"
                     + " default listener");
         }
-        if (sasl) {
-            throw new SettingsException("-S/--enable-sasl", "SASL is not supported; Bastion decides who may connect"
-                    + " by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
-        }
-        if (authFile != null) {
-            throw new SettingsException("-Y/--auth-file", "authentication is not supported yet; Bastion decides who"
-                    + " may connect by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
+        if (sasl && usersFile == null && authFile == null) {
+            throw new SettingsException("-S/--enable-sasl", "needs a users file: add --users FILE (or memcached's"
+                    + " -Y FILE) with user:password lines; create hashed lines with 'bastion passwd USER'");
         }
         if (tls) {
             throw new SettingsException("-Z/--enable-ssl", "TLS is not supported yet; keep the listener on loopback"

@@ -8,7 +8,8 @@ import sun.misc.SignalHandler;
 import org.bastion.transport.Server;
 
 /**
- * SIGHUP re-reads {@code --allow-file} (open connections are kept) and reopens {@code logfile}; SIGUSR1 reopens
+ * SIGHUP re-reads {@code --allow-file} and {@code --users} (open connections are kept, logged-in ones keep their user)
+ * and reopens {@code logfile}; SIGUSR1 reopens
  * {@code logfile}, as logrotate's postrotate scripts expect of daemons.
  */
 final class HangupReload {
@@ -24,7 +25,7 @@ final class HangupReload {
      */
     static List<String> install(Server server, LogFile log, PrintStream err) {
         List<String> handled = new ArrayList<>();
-        if (server.settings().allowFile() == null && log == null) {
+        if (server.settings().allowFile() == null && server.settings().usersFile() == null && log == null) {
             return handled;
         }
         if (handle("HUP", () -> {
@@ -35,6 +36,12 @@ final class HangupReload {
                 boolean ok = server.reloadAllowFile();
                 err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous rules; could not load ")
                         + server.settings().allowFile());
+                err.flush();
+            }
+            if (server.settings().usersFile() != null) {
+                boolean ok = server.reloadUsers();
+                err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous users; could not load ")
+                        + server.settings().usersFile());
                 err.flush();
             }
         }, err)) {

@@ -21,7 +21,9 @@ public enum Access {
      */
     PEEK,
     /** Changes how the server runs ({@code cache_memlimit}, {@code slabs automove}): a write for policy's purposes. */
-    ADMIN;
+    ADMIN,
+    /** Logging in (the text login, binary SASL): the one kind served before a session has authenticated. */
+    AUTHENTICATE;
 
     /** Whether a read-only source is refused this ({@link #PEEK} too: read-only sources may not see others' keys). */
     boolean changesData() {

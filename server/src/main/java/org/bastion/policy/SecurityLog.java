@@ -23,7 +23,7 @@ public final class SecurityLog {
     /** What happened. */
     public enum Kind {
         DENIED_SOURCE, CONNECTION_CAP, PER_SOURCE_CAP, READ_ONLY_VIOLATION, REQUEST_TIMEOUT, IDLE_TIMEOUT,
-        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE;
+        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE, AUTH_LOCKOUT, ROLE_VIOLATION, PREFIX_VIOLATION;
 
         /** The name in log lines and in the meter's {@code reason} tag. */
         public String label() {
@@ -33,6 +33,8 @@ public final class SecurityLog {
                 case PER_SOURCE_CAP -> "per_source_cap";
                 case READ_ONLY_VIOLATION -> "read_only";
                 case REQUEST_TIMEOUT -> "timeout";
+                case ROLE_VIOLATION -> "role";
+                case PREFIX_VIOLATION -> "key_prefix";
                 default -> name().toLowerCase(Locale.ROOT);
             };
         }

@@ -23,6 +23,9 @@ import org.bastion.metrics.BastionMetrics;
 import org.bastion.metrics.JvmMeters;
 import org.bastion.metrics.MetricsEndpoint;
 import org.bastion.policy.SourcePolicy;
+import org.bastion.auth.Authenticator;
+import org.bastion.auth.LoginThrottle;
+import org.bastion.auth.Users;
 import org.bastion.stats.Stats;
 import org.bastion.store.Clock;
 import org.bastion.store.Store;
@@ -42,7 +45,10 @@ public final class Server implements AutoCloseable {
     private final MemoryBudget budget;
     /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
     private final SecurityLog securityLog = new SecurityLog();
+    private static final System.Logger LOG = System.getLogger("org.bastion.server");
     private final SourcePolicy sourcePolicy;
+    /** Checks logins against the users file; null when none is configured. */
+    private final Authenticator authenticator;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -70,6 +76,9 @@ public final class Server implements AutoCloseable {
         this.userRegistry = userRegistry;
         // First, before any thread exists: a bad --allow-file stops the start with nothing to clean up.
         this.sourcePolicy = new SourcePolicy(settings);
+        // So is a bad users file.
+        this.authenticator = settings.usersFile() == null ? null
+                : new Authenticator(Users.read(settings.usersFile()), new LoginThrottle());
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
         this.budget = new MemoryBudget(settings);
@@ -78,7 +87,7 @@ public final class Server implements AutoCloseable {
         if (settings.casDisabled()) {
             store.disableCas();
         }
-        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
+        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new EventLoops(1, threads.factory("accept"), io);
@@ -261,6 +270,27 @@ public final class Server implements AutoCloseable {
      */
     public boolean reloadAllowFile() {
         return sourcePolicy.reloadAllowFile();
+    }
+
+    /**
+     * Re-reads the users file (what SIGHUP does). Connections that logged in keep their user; new logins meet the new
+     * file. A bad file keeps the old users and is logged as an error.
+     *
+     * @return true when the new users are in effect
+     */
+    public boolean reloadUsers() {
+        if (authenticator == null) {
+            return false;
+        }
+        try {
+            authenticator.reload(settings.usersFile());
+            LOG.log(System.Logger.Level.INFO, "reload: " + authenticator.users().size() + " user(s) from "
+                    + settings.usersFile());
+            return true;
+        } catch (org.bastion.config.SettingsException e) {
+            LOG.log(System.Logger.Level.ERROR, "reload: kept the previous users: " + e.getMessage());
+            return false;
+        }
     }
 
     /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * failing source is forgotten, so a flood of addresses costs bounded memory.
  */
 public final class LoginThrottle {
-    static final int FREE_FAILURES = 5;
+    static final int FREE_FAILURES = 10;
     static final long FIRST_LOCKOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long MAX_LOCKOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
     /** A source that has not failed for this long starts afresh. */

@@ -312,7 +312,12 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
 
     private void get(boolean returnKey, boolean quiet) {
         Key key = key();
-        Item item = exec.execute(session, get.read(key)) instanceof Outcome.Hit hit ? hit.item() : null;
+        Outcome outcome = exec.execute(session, get.read(key));
+        if (outcome instanceof Outcome.Refused) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
+        Item item = outcome instanceof Outcome.Hit hit ? hit.item() : null;
         if (item == null) {
             if (!quiet) {
                 miss(key, returnKey);

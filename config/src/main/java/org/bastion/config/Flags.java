@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
         footer = {"", "@<file> reads flags from a file, one or more per line, # starts a comment (Debian's"
                 + " /etc/memcached.conf works as is).",
                 "bastion audit [flags | @<file>] checks a configuration without starting it; bastion audit --probe"
-                + " <host:port> checks a running server. See bastion audit --help."})
+                + " <host:port> checks a running server. See bastion audit --help.",
+                "bastion passwd USER [--role ROLE] [--prefix PREFIX] < password prints a users-file line with the"
+                + " password hashed."})
 public final class Flags {
     /** memcached's -o sub-options that tune its slab allocator or threads; they mean nothing here and are ignored. */
     private static final Set<String> IGNORED_EXTENDED = Set.of("modern", "no_modern", "hash_algorithm", "slab_reassign",

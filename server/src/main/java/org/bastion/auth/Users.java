@@ -79,7 +79,8 @@ public final class Users {
         return parse(file, bytes);
     }
 
-    static Users parse(Path file, byte[] bytes) {
+    /** Parses a users file's bytes ({@code file} only names it in errors). */
+    public static Users parse(Path file, byte[] bytes) {
         List<Entry> entries = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int start = 0;

@@ -33,11 +33,12 @@ class AuditCommandTest {
         String report = out();
         for (String expected : new String[] {"HIGH    allow: --allow 0.0.0.0/0 admits every source address",
                 "MEDIUM  listen: listening beyond loopback on 0.0.0.0", "LOW     port: port 11211",
-                "MEDIUM  conn-cap:", "MEDIUM  flush_all:", "HIGH    shutdown:", "HIGH    user: runs as root"}) {
+                "MEDIUM  conn-cap:", "MEDIUM  flush_all:", "HIGH    shutdown:", "HIGH    user: runs as root",
+                "HIGH    auth: listening beyond loopback on 0.0.0.0 without authentication"}) {
             assertTrue(report.contains(expected), expected + " in\n" + report);
         }
-        assertEquals(report.split("\n {8}fix: ").length - 1, 7, report);
-        assertTrue(report.endsWith("bastion audit: 7 findings (3 high, 3 medium, 1 low)\n"), report);
+        assertEquals(report.split("\n {8}fix: ").length - 1, 8, report);
+        assertTrue(report.endsWith("bastion audit: 8 findings (4 high, 3 medium, 1 low)\n"), report);
         assertTrue(report.indexOf("HIGH") < report.indexOf("MEDIUM") && report.indexOf("MEDIUM") < report.indexOf("LOW"),
                 "most serious first:\n" + report);
     }

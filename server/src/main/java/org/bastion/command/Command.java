@@ -227,7 +227,7 @@ public sealed interface Command {
     record Verbosity(int level) implements Command {
         @Override
         public Access access() {
-            return Access.READ;
+            return Access.TUNE;
         }
     }
 

@@ -8,7 +8,7 @@ import org.bastion.config.SettingsException;
 /**
  * What a user may do, as the set of {@link Access} kinds it is granted: {@code full} (everything), {@code readonly}
  * (reads only) or a comma-separated list of rights: {@code read}, {@code write}, {@code flush}, {@code shutdown},
- * {@code admin}, {@code dump} (key listings, {@code watch}). The same right covers a command in every protocol: text
+ * {@code admin} (also {@code verbosity}), {@code dump} (key listings, {@code watch}). The same right covers a command in every protocol: text
  * {@code get}, meta {@code mg} and binary GET are all {@code read}.
  */
 public record Role(String name, Set<Access> granted) {
@@ -40,7 +40,10 @@ public record Role(String name, Set<Access> granted) {
                 case "write" -> rights.add(Access.WRITE);
                 case "flush" -> rights.add(Access.FLUSH);
                 case "shutdown" -> rights.add(Access.SHUTDOWN);
-                case "admin" -> rights.add(Access.ADMIN);
+                case "admin" -> {
+                    rights.add(Access.ADMIN);
+                    rights.add(Access.TUNE);
+                }
                 case "dump" -> {
                     rights.add(Access.DUMP);
                     rights.add(Access.PEEK);

@@ -129,6 +129,7 @@ class UserRolesTest {
                 assertDenied(ro, command);
             }
             for (String command : List.of("flush_all\r\n", "shutdown\r\n", "stats reset\r\n", "cache_memlimit 100\r\n",
+                    "verbosity 1\r\n",
                     "stats cachedump 1 1\r\n", "lru_crawler metadump all\r\n")) {
                 assertDenied(ro, command);
             }
@@ -192,6 +193,7 @@ class UserRolesTest {
     void adminCommandsFollowTheRole() throws Exception {
         try (WireClient ops = text("ops", "o1")) {
             assertEquals("RESET", ops.call("stats reset\r\n"));
+            assertEquals("OK", ops.call("verbosity 1\r\n"));
             assertDenied(ops, "set k 0 0 1\r\nx\r\n");
             assertDenied(ops, "flush_all\r\n");
             assertDenied(ops, "shutdown\r\n");

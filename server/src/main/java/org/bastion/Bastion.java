@@ -100,6 +100,16 @@ public final class Bastion implements AutoCloseable {
         return server.reloadAllowFile();
     }
 
+    /**
+     * Re-reads the users file ({@code Settings.Builder#usersFile}, what SIGHUP does for the CLI). Connections that
+     * logged in keep their user; new logins meet the new file. A bad file keeps the old users and is logged.
+     *
+     * @return true when the new users are in effect (false too when no users file is configured)
+     */
+    public boolean reloadUsers() {
+        return server.reloadUsers();
+    }
+
     /** The prefix of every thread name of this server, such as {@code bastion-3-}. */
     public String threadNamePrefix() {
         return server.threadNamePrefix();

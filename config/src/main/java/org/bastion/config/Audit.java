@@ -70,6 +70,14 @@ public final class Audit {
         if (settings.tls().enabled()) {
             certificateFindings(settings.tls(), out);
         }
+        if (beyondLoopback && settings.usersFile() == null) {
+            out.add(new Finding(Severity.HIGH, "auth", "listening beyond loopback on " + String.join(",", exposed)
+                    + " without authentication: any process on an allowed host reads and writes every item",
+                    "require logins with --users FILE (create lines with 'bastion passwd USER')"));
+        }
+        if (settings.usersFile() != null) {
+            usersFile(settings.usersFile(), out);
+        }
         List<Cidr> rules = new ArrayList<>(settings.allow());
         if (settings.allowFile() != null) {
             rules.addAll(allowFileRules(settings.allowFile(), out));
@@ -255,7 +263,9 @@ public final class Audit {
                     + " scanners try", "use another port"));
         }
         boolean sasl = "yes".equals(settings.get("auth_enabled_sasl"));
-        boolean ascii = "yes".equals(settings.get("auth_enabled_ascii"));
+        // memcached prints -Y's file name here, "no" when off.
+        String asciiValue = settings.get("auth_enabled_ascii");
+        boolean ascii = asciiValue != null && !asciiValue.equals("no");
         if (!settings.isEmpty() && !sasl && !ascii) {
             out.add(new Finding(Severity.MEDIUM, "auth", "authentication is disabled (auth_enabled_sasl "
                     + settings.getOrDefault("auth_enabled_sasl", "absent") + "): any client that can connect reads"
@@ -381,6 +391,46 @@ public final class Audit {
             return outer.contains(InetAddress.getByAddress(inner.network()));
         } catch (UnknownHostException e) {
             return false;
+        }
+    }
+
+    /** A users file's own risks: passwords stored in plain text, and who else may read it. */
+    private static void usersFile(Path file, List<Finding> out) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException | RuntimeException e) {
+            out.add(new Finding(Severity.HIGH, "users", "--users " + file + " cannot be read ("
+                    + e.getClass().getSimpleName() + "): the server would not start",
+                    "create it with user:password lines, readable only by the server's user"));
+            return;
+        }
+        int plain = 0;
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            if (line.isBlank() || line.stripLeading().startsWith("#") || colon < 0) {
+                continue;
+            }
+            if (!line.startsWith("$pbkdf2-sha256$", colon + 1)) {
+                plain++;
+            }
+        }
+        if (plain > 0) {
+            out.add(new Finding(Severity.MEDIUM, "users", plain + " password(s) in " + file + " are stored in plain"
+                    + " text: whoever reads the file can log in", "replace each with the line 'bastion passwd USER'"
+                    + " prints (CRAM-MD5 needs the plain password; PLAIN and the text login do not)"));
+        }
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)) {
+                out.add(new Finding(plain > 0 ? Severity.HIGH : Severity.MEDIUM, "users", file + " is readable by "
+                        + (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ) ? "every user"
+                        : "its group") + " (" + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")",
+                        "chmod 600 " + file + " and chown it to the server's user"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not a POSIX file system: nothing to say about modes.
         }
     }
 

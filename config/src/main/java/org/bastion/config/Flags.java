@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
         footer = {"", "@<file> reads flags from a file, one or more per line, # starts a comment (Debian's"
                 + " /etc/memcached.conf works as is).",
                 "bastion audit [flags | @<file>] checks a configuration without starting it; bastion audit --probe"
-                + " <host:port> checks a running server. See bastion audit --help."})
+                + " <host:port> checks a running server. See bastion audit --help.",
+                "bastion passwd USER [--role ROLE] [--prefix PREFIX] < password prints a users-file line with the"
+                + " password hashed."})
 public final class Flags {
     /** memcached's -o sub-options that tune its slab allocator or threads; they mean nothing here and are ignored. */
     private static final Set<String> IGNORED_EXTENDED = Set.of("modern", "no_modern", "hash_algorithm", "slab_reassign",
@@ -98,6 +100,10 @@ public final class Flags {
     @Option(names = "--allow-file", paramLabel = "<file>", description = "file of allowed networks, re-read on SIGHUP")
     Path allowFile;
 
+    @Option(names = "--users", paramLabel = "<file>",
+            description = "users file (user:password[:role[:prefix]]), re-read on SIGHUP: every connection must log in")
+    Path usersFile;
+
     @Option(names = "--max-conns-per-ip", paramLabel = "<num>", description = "max connections from one source (default: no limit)")
     Integer maxConnsPerIp;
 
@@ -169,11 +175,13 @@ public final class Flags {
     @Option(names = {"-a", "--unix-mask"}, paramLabel = "<mask>", description = "refused: no Unix socket yet")
     String unixMask;
 
-    @Option(names = {"-S", "--enable-sasl"}, description = "refused: no SASL; see --allow")
+    @Option(names = {"-S", "--enable-sasl"},
+            description = "binary SASL (PLAIN, CRAM-MD5) against the users file; needs -Y or --users")
     boolean sasl;
 
-    @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>", description = "refused: no authentication yet; see --allow")
-    String authFile;
+    @Option(names = {"-Y", "--auth-file"}, paramLabel = "<file>",
+            description = "memcached's name for --users: user:password lines; text logs in with a set")
+    Path authFile;
 
     @Option(names = {"-Z", "--enable-ssl"}, description = "serve TLS (with -o ssl_chain_cert=<file>,ssl_key=<file>);"
             + " -l notls:<addr>[:<port>] keeps one listener plain")
@@ -289,6 +297,11 @@ public final class Flags {
             b.allow(rule);
         }
         b.allowFile(allowFile);
+        if (usersFile != null && authFile != null && !usersFile.equals(authFile)) {
+            throw new SettingsException("-Y/--auth-file", "names " + authFile + " but --users names " + usersFile
+                    + "; they are the same setting, give one file");
+        }
+        b.usersFile(usersFile != null ? usersFile : authFile);
         if (maxConnsPerIp != null) {
             b.maxConnectionsPerSource(maxConnsPerIp);
         }
@@ -326,13 +339,9 @@ public final class Flags {
                     "Unix domain sockets are not supported yet; local clients connect over TCP to 127.0.0.1, the"
                     + " default listener");
         }
-        if (sasl) {
-            throw new SettingsException("-S/--enable-sasl", "SASL is not supported; Bastion decides who may connect"
-                    + " by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
-        }
-        if (authFile != null) {
-            throw new SettingsException("-Y/--auth-file", "authentication is not supported yet; Bastion decides who"
-                    + " may connect by source address: --allow, --allow-file and --read-only-from (docs/security.md)");
+        if (sasl && usersFile == null && authFile == null) {
+            throw new SettingsException("-S/--enable-sasl", "needs a users file: add --users FILE (or memcached's"
+                    + " -Y FILE) with user:password lines; create hashed lines with 'bastion passwd USER'");
         }
         if (lockMemory) {
             warnings.add("-k/--lock-memory is ignored: the JVM maps memory as the heap grows, and locking it would make"

@@ -36,6 +36,7 @@ public final class Settings {
     private final int requestTimeoutSeconds;
     private final List<Cidr> allow;
     private final Path allowFile;
+    private final Path usersFile;
     private final int maxConnectionsPerSource;
     private final List<Cidr> readOnlyFrom;
     private final boolean flushAllDisabled;
@@ -72,6 +73,7 @@ public final class Settings {
         this.requestTimeoutSeconds = b.requestTimeoutSeconds;
         this.allow = List.copyOf(b.allow);
         this.allowFile = b.allowFile;
+        this.usersFile = b.usersFile;
         this.maxConnectionsPerSource = b.maxConnectionsPerSource;
         this.readOnlyFrom = List.copyOf(b.readOnlyFrom);
         this.flushAllDisabled = b.flushAllDisabled;
@@ -120,6 +122,7 @@ public final class Settings {
         b.requestTimeoutSeconds = requestTimeoutSeconds;
         b.allow = new ArrayList<>(allow);
         b.allowFile = allowFile;
+        b.usersFile = usersFile;
         b.maxConnectionsPerSource = maxConnectionsPerSource;
         b.readOnlyFrom = new ArrayList<>(readOnlyFrom);
         b.flushAllDisabled = flushAllDisabled;
@@ -166,6 +169,11 @@ public final class Settings {
     public List<Cidr> allow() { return allow; }
     /** {@code --allow-file}, re-read on SIGHUP, or null. */
     public Path allowFile() { return allowFile; }
+    /**
+     * {@code --users} (or memcached's {@code -Y}): the users file, re-read on SIGHUP, or null. When set, every
+     * connection must authenticate before any other command, whatever its protocol.
+     */
+    public Path usersFile() { return usersFile; }
     /** {@code --max-conns-per-ip}: connections one source may hold; 0 means no limit beyond {@code -c}. */
     public int maxConnectionsPerSource() { return maxConnectionsPerSource; }
     /** {@code --read-only-from}: networks that may only read. */
@@ -231,6 +239,8 @@ public final class Settings {
             line(s, "allow_file", allowFile);
         }
         line(s, "read_only_from", readOnlyFrom.isEmpty() ? "NULL" : join(readOnlyFrom));
+        line(s, "auth_enabled_sasl", usersFile == null ? "no" : "yes");
+        line(s, "auth_enabled_ascii", usersFile == null ? "no" : usersFile);
         line(s, "idle_timeout", idleTimeoutSeconds);
         line(s, "request_timeout", requestTimeoutSeconds);
         line(s, "flush_enabled", flushAllDisabled ? "no" : "yes");
@@ -289,6 +299,7 @@ public final class Settings {
         private int requestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_SECONDS;
         private List<Cidr> allow = new ArrayList<>();
         private Path allowFile;
+        private Path usersFile;
         private int maxConnectionsPerSource;
         private List<Cidr> readOnlyFrom = new ArrayList<>();
         private boolean flushAllDisabled;
@@ -447,6 +458,12 @@ public final class Settings {
 
         public Builder allowFile(Path file) {
             this.allowFile = file;
+            return this;
+        }
+
+        /** {@code --users FILE} ({@code -Y FILE}): authentication required on every connection; null for none. */
+        public Builder usersFile(Path file) {
+            this.usersFile = file;
             return this;
         }
 

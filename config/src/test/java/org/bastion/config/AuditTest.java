@@ -70,6 +70,36 @@ class AuditTest {
     }
 
     @Test
+    void beyondLoopbackWithoutAuthenticationIsHigh(@TempDir Path dir) throws Exception {
+        assertEquals(Severity.HIGH, topics(audit(false, "-l", "0.0.0.0", "--allow", "10.1.2.0/24")).get("auth"));
+        Path users = dir.resolve("users");
+        Files.writeString(users, "app:$pbkdf2-sha256$1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA role=readonly\n");
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Map<String, Severity> t = topics(audit(false, "-l", "0.0.0.0", "--allow", "10.1.2.0/24", "--users",
+                users.toString()));
+        assertFalse(t.containsKey("auth"), t.toString());
+        assertFalse(t.containsKey("users"), "hashed and private: nothing to say " + t);
+    }
+
+    @Test
+    void plainPasswordsAndAReadableUsersFile(@TempDir Path dir) throws Exception {
+        Path users = dir.resolve("users");
+        Files.writeString(users, "# memcached's format\nalice:secret\nbob:$pbkdf2-sha256$1000$c2FsdA$aGFzaA\n");
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        List<Finding> findings = audit(false, "--users", users.toString());
+        assertEquals(1, findings.stream().filter(f -> f.topic().equals("users")).count(), findings.toString());
+        Finding plain = findings.stream().filter(f -> f.topic().equals("users")).findFirst().orElseThrow();
+        assertEquals(Severity.MEDIUM, plain.severity());
+        assertTrue(plain.toString().contains("1 password(s)"), plain.toString());
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        List<Finding> readable = audit(false, "--users", users.toString());
+        assertTrue(readable.stream().anyMatch(f -> f.topic().equals("users") && f.severity() == Severity.HIGH
+                && f.toString().contains("readable by every user")), readable.toString());
+        assertTrue(audit(false, "--users", dir.resolve("missing").toString()).stream()
+                .anyMatch(f -> f.topic().equals("users") && f.severity() == Severity.HIGH));
+    }
+
+    @Test
     void wideAllowlists() {
         assertEquals(Severity.HIGH, topics(audit(false, "-l", "0.0.0.0", "--allow", "0.0.0.0/0")).get("allow"));
         assertEquals(Severity.HIGH, topics(audit(false, "-l", "::", "--allow", "::/0")).get("allow"));

@@ -237,9 +237,9 @@ class FlagsTest {
     @Test
     void refusedMemcachedFlagsSayWhy() {
         assertTrue(refused("-s/--unix-socket", () -> Flags.parse("-s", "/tmp/x")).getMessage().contains("127.0.0.1"));
-        assertTrue(refused("-S/--enable-sasl", () -> Flags.parse("-S")).getMessage().contains("--allow"));
+        assertTrue(refused("-S/--enable-sasl", () -> Flags.parse("-S")).getMessage().contains("--users FILE"));
         assertTrue(refused("-Z/--enable-ssl", () -> Flags.parse("-Z")).getMessage().contains("ssl_chain_cert"));
-        assertTrue(refused("-Y/--auth-file", () -> Flags.parse("-Y", "/tmp/a")).getMessage().contains("--allow"));
+        refused("-Y/--auth-file", () -> Flags.parse("-Y", "/tmp/a", "--users", "/tmp/b"));
         refused("-o/--extended", () -> Flags.parse("-o", "ext_path=/tmp/x:1g"));
     }
 
@@ -260,6 +260,15 @@ class FlagsTest {
         refused("--snapshot-interval", () -> Flags.parse("--snapshot-file", "/tmp/x", "--snapshot-interval", "-1"));
         refused("--snapshot-on-error", () -> Flags.parse("--snapshot-file", "/tmp/x", "--snapshot-on-error", "maybe"));
         refused("-e/--memory-file", () -> Flags.parse("-e", "/tmp/a", "--snapshot-file", "/tmp/b"));
+    }
+
+    @Test
+    void usersFileComesFromDashYOrUsers() {
+        assertEquals(Path.of("/tmp/a"), Flags.parse("-Y", "/tmp/a").settings().usersFile());
+        assertEquals(Path.of("/tmp/u"), Flags.parse("-S", "--users", "/tmp/u").settings().usersFile());
+        assertEquals(Path.of("/tmp/u"), Flags.parse("-S", "-Y", "/tmp/u", "--users", "/tmp/u").settings().usersFile());
+        assertEquals(null, Flags.parse().settings().usersFile());
+        assertTrue(Flags.parse("-Y", "/tmp/a").settings().describe().contains("auth_enabled_ascii /tmp/a\n"));
     }
 
     @Test

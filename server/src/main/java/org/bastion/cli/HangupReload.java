@@ -8,9 +8,10 @@ import sun.misc.SignalHandler;
 import org.bastion.transport.Server;
 
 /**
- * SIGHUP re-reads {@code --allow-file} and the TLS certificates (open connections are kept) and reopens
- * {@code logfile}; SIGUSR1 reopens {@code logfile}, as logrotate's postrotate scripts expect of daemons, unless
- * memcached's {@code -e} gave it memcached's meaning (stop, writing the snapshot).
+ * SIGHUP re-reads {@code --allow-file}, {@code --users} (logged-in connections keep their user) and the TLS
+ * certificates (open connections are kept) and reopens {@code logfile}; SIGUSR1 reopens {@code logfile}, as
+ * logrotate's postrotate scripts expect of daemons, unless memcached's {@code -e} gave it memcached's meaning (stop,
+ * writing the snapshot).
  */
 final class HangupReload {
     private HangupReload() {
@@ -26,7 +27,7 @@ final class HangupReload {
     static List<String> install(Server server, LogFile log, PrintStream err) {
         List<String> handled = new ArrayList<>();
         boolean tls = server.tls() != null;
-        if (server.settings().allowFile() == null && log == null && !tls) {
+        if (server.settings().allowFile() == null && server.settings().usersFile() == null && log == null && !tls) {
             return handled;
         }
         if (handle("HUP", () -> {
@@ -37,6 +38,12 @@ final class HangupReload {
                 boolean ok = server.reloadAllowFile();
                 err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous rules; could not load ")
                         + server.settings().allowFile());
+                err.flush();
+            }
+            if (server.settings().usersFile() != null) {
+                boolean ok = server.reloadUsers();
+                err.println("bastion: SIGHUP: " + (ok ? "reloaded " : "kept the previous users; could not load ")
+                        + server.settings().usersFile());
                 err.flush();
             }
             if (tls) {

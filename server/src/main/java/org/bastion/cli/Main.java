@@ -65,6 +65,9 @@ public final class Main {
         if (args.length > 0 && args[0].equals("migrate")) {
             return MigrateCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("passwd")) {
+            return PasswdCommand.run(Arrays.copyOfRange(args, 1, args.length), System.in, out, err);
+        }
         // Opened first, while the child may still be root: it reports after dropping privileges.
         Daemon.Reporter reporter = Daemon.Reporter.open();
         Flags.Parsed parsed;

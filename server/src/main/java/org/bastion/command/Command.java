@@ -227,7 +227,7 @@ public sealed interface Command {
     record Verbosity(int level) implements Command {
         @Override
         public Access access() {
-            return Access.READ;
+            return Access.TUNE;
         }
     }
 
@@ -279,6 +279,26 @@ public sealed interface Command {
         @Override
         public Access access() {
             return Access.ADMIN;
+        }
+    }
+
+    /**
+     * A login: memcached's text login ({@link Kind#TEXT}: the {@code set}'s data split into {@code name} and
+     * {@code secret}), SASL PLAIN ({@code secret} is the whole message), the start of CRAM-MD5 (no data: answered
+     * with a challenge), a SASL step ({@code secret} answers the challenge), or a mechanism this server lacks.
+     */
+    record Login(Kind kind, byte[] name, byte[] secret) implements Command {
+        /** Which exchange this is. */
+        public enum Kind { TEXT, PLAIN, CRAM_MD5_START, STEP, UNSUPPORTED }
+
+        @Override
+        public Access access() {
+            return Access.AUTHENTICATE;
+        }
+
+        @Override
+        public String toString() {
+            return "Login[" + kind + "]"; // never the secret
         }
     }
 

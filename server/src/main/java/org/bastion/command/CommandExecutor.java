@@ -2,6 +2,7 @@ package org.bastion.command;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bastion.auth.Authenticator;
 import org.bastion.config.Settings;
 import org.bastion.policy.Decision;
 import org.bastion.policy.Policy;
@@ -13,6 +14,7 @@ import org.bastion.stats.Stats;
 import org.bastion.stats.StatsReport;
 import org.bastion.stats.Watcher;
 import org.bastion.store.Item;
+import org.bastion.store.Key;
 import org.bastion.store.Numbers;
 import org.bastion.store.Store;
 
@@ -29,9 +31,16 @@ public final class CommandExecutor implements Executor {
     private final SecurityLog securityLog;
     private final Policy policy;
     private final StatsReport report;
+    private final Logins logins;
 
     public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
             SecurityLog securityLog) {
+        this(store, stats, settings, control, securityLog, null);
+    }
+
+    /** @param authenticator checks logins; null when no users file is configured */
+    public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
+            SecurityLog securityLog, Authenticator authenticator) {
         this.store = store;
         this.stats = stats;
         this.settings = settings;
@@ -39,6 +48,7 @@ public final class CommandExecutor implements Executor {
         this.securityLog = securityLog;
         this.policy = new Policy(settings, securityLog);
         this.report = new StatsReport(store, stats, settings, control);
+        this.logins = new Logins(authenticator, stats, securityLog);
     }
 
     @Override
@@ -58,7 +68,7 @@ public final class CommandExecutor implements Executor {
 
     @Override
     public Outcome execute(Session session, Command command) {
-        Decision decision = policy.decide(session, command.access());
+        Decision decision = policy.decide(session, command.access(), keyOf(command));
         if (decision != Decision.ALLOW) {
             countRefusal(command, decision);
             return Outcome.Refused.of(decision);
@@ -106,12 +116,34 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.RefreshCerts) {
             String error = control.refreshCerts();
             return error == null ? Outcome.Done.OK : new Outcome.Failed(error);
+        } else if (command instanceof Command.Login login) {
+            return logins.login(session, login);
         } else if (command instanceof Command.Debug debug) {
             stats.cmdMeta.increment();
             Item item = store.peek(debug.key());
             return item == null ? Outcome.Done.MISS : new Outcome.Found(item);
         }
         throw new IllegalArgumentException("no execution for " + command);
+    }
+
+    /** The one key a command works on, for a user confined to a key prefix; null for commands over no single key. */
+    private static Key keyOf(Command command) {
+        if (command instanceof Command.Get get) {
+            return get.key();
+        } else if (command instanceof Command.MetaGet read) {
+            return read.key();
+        } else if (command instanceof Command.Write write) {
+            return write.key();
+        } else if (command instanceof Command.Delete delete) {
+            return delete.key();
+        } else if (command instanceof Command.Delta delta) {
+            return delta.key();
+        } else if (command instanceof Command.Touch touch) {
+            return touch.key();
+        } else if (command instanceof Command.Debug debug) {
+            return debug.key();
+        }
+        return null;
     }
 
     /** memcached counts a refused flush_all as a flush command that failed; other refusals count nowhere. */

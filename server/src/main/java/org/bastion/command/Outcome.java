@@ -40,11 +40,16 @@ public sealed interface Outcome {
 
     /** Policy said no; the reason decides the reply (memcached's for {@code -F}/{@code -A}/{@code -X}). */
     enum Refused implements Outcome {
-        READ_ONLY, FLUSH_DISABLED, SHUTDOWN_DISABLED, DUMP_DISABLED;
+        READ_ONLY, FLUSH_DISABLED, SHUTDOWN_DISABLED, DUMP_DISABLED,
+        /** Not logged in (translators answer before this can happen; the policy holds it anyway). */
+        UNAUTHENTICATED,
+        /** The user's role or key prefix does not allow it: answered as a read-only refusal is. */
+        DENIED;
 
         private static final Map<Decision, Refused> BY_DECISION = new EnumMap<>(Map.of(
                 Decision.READ_ONLY, READ_ONLY, Decision.FLUSH_DISABLED, FLUSH_DISABLED,
-                Decision.SHUTDOWN_DISABLED, SHUTDOWN_DISABLED, Decision.DUMP_DISABLED, DUMP_DISABLED));
+                Decision.SHUTDOWN_DISABLED, SHUTDOWN_DISABLED, Decision.DUMP_DISABLED, DUMP_DISABLED,
+                Decision.UNAUTHENTICATED, UNAUTHENTICATED, Decision.ROLE, DENIED, Decision.OUTSIDE_PREFIX, DENIED));
 
         static Refused of(Decision decision) {
             return BY_DECISION.get(decision);
@@ -111,6 +116,18 @@ public sealed interface Outcome {
      * stay in order, and answers from its event loop.
      */
     record Snapshotting(java.util.concurrent.CompletableFuture<String> durable) implements Outcome {
+    }
+
+    /**
+     * A login's result. {@code CONTINUE} carries a SASL challenge; {@code FAILED_CLOSE} is a failure after which the
+     * connection must close (too many failures on it).
+     */
+    record LoginResult(Status status, byte[] challenge) implements Outcome {
+        public enum Status { OK, CONTINUE, FAILED, FAILED_CLOSE }
+
+        public boolean failed() {
+            return status == Status.FAILED || status == Status.FAILED_CLOSE;
+        }
     }
 
     /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends. */

@@ -68,6 +68,15 @@ public final class BastionMetrics implements AutoCloseable {
                 .description("commands by type and outcome").register(registry));
         m.command("flush_all", "error", flushRefused, extraTags);
 
+        m.add(FunctionCounter.builder("bastion.auth", s, st -> st.authCmds.sum() - st.authErrors.sum())
+                .tags(extraTags).tag("outcome", "success")
+                .description("logins (text -Y login and SASL) by outcome: auth_cmds less auth_errors, and auth_errors")
+                .register(registry));
+        m.add(FunctionCounter.builder("bastion.auth", s.authErrors, LongAdder::sum)
+                .tags(extraTags).tag("outcome", "failure")
+                .description("logins (text -Y login and SASL) by outcome: auth_cmds less auth_errors, and auth_errors")
+                .register(registry));
+
         m.counter("bastion.network.received", s.bytesRead, "bytes", "bytes read from clients", extraTags);
         m.counter("bastion.network.sent", s.bytesWritten, "bytes", "bytes written to clients", extraTags);
 

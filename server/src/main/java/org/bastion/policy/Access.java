@@ -21,7 +21,14 @@ public enum Access {
      */
     PEEK,
     /** Changes how the server runs ({@code cache_memlimit}, {@code slabs automove}): a write for policy's purposes. */
-    ADMIN;
+    ADMIN,
+    /**
+     * Changes only how the server logs ({@code verbosity}): allowed to read-only sources, as before users existed,
+     * but a user needs the {@code admin} right.
+     */
+    TUNE,
+    /** Logging in (the text login, binary SASL): the one kind served before a session has authenticated. */
+    AUTHENTICATE;
 
     /** Whether a read-only source is refused this ({@link #PEEK} too: read-only sources may not see others' keys). */
     boolean changesData() {

@@ -10,5 +10,11 @@ public enum Decision {
     /** {@code shutdown} without {@code -A}. */
     SHUTDOWN_DISABLED,
     /** A key-dumping command under {@code -X}. */
-    DUMP_DISABLED
+    DUMP_DISABLED,
+    /** Authentication is required and the session has not logged in. */
+    UNAUTHENTICATED,
+    /** The user's role does not grant this kind of command. */
+    ROLE,
+    /** The user is confined to a key prefix: a key outside it, or a command over all keys (flush_all, listings). */
+    OUTSIDE_PREFIX
 }

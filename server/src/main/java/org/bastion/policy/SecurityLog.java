@@ -23,7 +23,7 @@ public final class SecurityLog {
     /** What happened. */
     public enum Kind {
         DENIED_SOURCE, CONNECTION_CAP, PER_SOURCE_CAP, READ_ONLY_VIOLATION, REQUEST_TIMEOUT, IDLE_TIMEOUT,
-        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE, STALLED_OUTPUT,
+        OVERSIZE_LINE, OVERSIZE_VALUE, AUTH_FAILURE, AUTH_LOCKOUT, ROLE_VIOLATION, PREFIX_VIOLATION, STALLED_OUTPUT,
         /** A TLS handshake failed: a plain client on a TLS listener, no or an untrusted client certificate. */
         TLS_HANDSHAKE;
 
@@ -35,6 +35,8 @@ public final class SecurityLog {
                 case PER_SOURCE_CAP -> "per_source_cap";
                 case READ_ONLY_VIOLATION -> "read_only";
                 case REQUEST_TIMEOUT -> "timeout";
+                case ROLE_VIOLATION -> "role";
+                case PREFIX_VIOLATION -> "key_prefix";
                 default -> name().toLowerCase(Locale.ROOT);
             };
         }

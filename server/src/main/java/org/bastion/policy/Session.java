@@ -6,13 +6,22 @@ import java.net.SocketAddress;
 import org.bastion.stats.ConnectionInfo;
 
 /**
- * Who is asking, for one connection: its source and what the gate decided it may do. Created by the
- * {@link ConnectionGate} when it admits the connection, read by {@link Policy} for every command.
+ * Who is asking, for one connection: its source, what the gate decided it may do, and (when the server requires
+ * authentication) the {@link User} it logged in as. Created by the {@link ConnectionGate} when it admits the
+ * connection, read by {@link Policy} for every command.
  */
 public final class Session implements ConnectionInfo {
     private final InetSocketAddress remote;
     private final SocketAddress local;
     private final boolean readOnly;
+    /** Whether this connection must log in before any command but the login itself. */
+    private final boolean authRequired;
+    /** Who logged in, or null. Written and read on the connection's event loop; volatile for {@code stats conns}. */
+    private volatile User user;
+    /** A CRAM-MD5 challenge sent and not yet answered, or null. */
+    private byte[] challenge;
+    /** Failed logins on this connection: bounded, the connection closes past the bound. */
+    private int failedLogins;
     /** Clock nanos of the last complete command, for {@code stats conns}. */
     private volatile long lastCommandNanos = System.nanoTime();
     /** The connection's number in {@code stats conns}, {@code watch} and {@code -v} lines (memcached's fd). */
@@ -21,9 +30,14 @@ public final class Session implements ConnectionInfo {
     private volatile java.util.List<String> tlsPeerNames = java.util.List.of();
 
     public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
+        this(remote, local, readOnly, false);
+    }
+
+    public Session(SocketAddress remote, SocketAddress local, boolean readOnly, boolean authRequired) {
         this.remote = remote instanceof InetSocketAddress inet ? inet : null;
         this.local = local;
         this.readOnly = readOnly;
+        this.authRequired = authRequired;
     }
 
     /** A session for in-process use (benchmarks, tests) with no socket behind it. */
@@ -38,6 +52,42 @@ public final class Session implements ConnectionInfo {
     /** Whether the source is in {@code --read-only-from}. */
     public boolean readOnly() {
         return readOnly;
+    }
+
+    /** Whether the server requires this connection to log in. */
+    public boolean authRequired() {
+        return authRequired;
+    }
+
+    /** Whether commands may run: no login is required, or the connection has logged in. */
+    public boolean authenticated() {
+        return !authRequired || user != null;
+    }
+
+    /** The user this connection logged in as, or null (not logged in, or no authentication configured). */
+    public User user() {
+        return user;
+    }
+
+    /** Records a successful login; later logins on the same connection replace the user, as in memcached. */
+    public void signIn(User user) {
+        this.user = user;
+        this.challenge = null;
+    }
+
+    /** The CRAM-MD5 challenge awaiting its answer, or null. */
+    public byte[] challenge() {
+        return challenge;
+    }
+
+    public void challenge(byte[] challenge) {
+        this.challenge = challenge;
+    }
+
+    /** Counts a failed login on this connection; returns how many there have been. */
+    public int loginFailed() {
+        challenge = null;
+        return ++failedLogins;
     }
 
     public long id() {

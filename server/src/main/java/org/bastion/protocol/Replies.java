@@ -34,6 +34,11 @@ public final class Replies {
     public static final byte[] FLUSH_DISABLED = ascii("CLIENT_ERROR flush_all not allowed\r\n");
     public static final byte[] SHUTDOWN_DISABLED = ascii("ERROR: shutdown not enabled\r\n");
     public static final byte[] ACCESS_DENIED = ascii("CLIENT_ERROR access denied\r\n");
+    /** memcached's {@code -Y} replies: before login, a failed login, a login data block without CR LF or one token. */
+    public static final byte[] UNAUTHENTICATED = ascii("CLIENT_ERROR unauthenticated\r\n");
+    public static final byte[] AUTH_FAILURE = ascii("CLIENT_ERROR authentication failure\r\n");
+    public static final byte[] BAD_LOGIN_TERMINATION = ascii("CLIENT_ERROR bad command line termination\r\n");
+    public static final byte[] BAD_AUTH_TOKEN = ascii("CLIENT_ERROR bad authentication token format\r\n");
     /** memcached's reply to {@code stats cachedump} under {@code -X}. */
     public static final byte[] CACHEDUMP_DISABLED = ascii("CLIENT_ERROR stats cachedump not allowed\r\n");
     /** Bastion gates {@code stats detail dump} under {@code -X} too (memcached does not): it names key prefixes. */

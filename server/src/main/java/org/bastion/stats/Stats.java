@@ -59,8 +59,9 @@ public final class Stats implements StoreListener {
     public final LongAdder cmdMeta = new LongAdder();
     public final LongAdder storeTooLarge = new LongAdder();
     public final LongAdder storeNoMemory = new LongAdder();
-    final LongAdder authCmds = new LongAdder();
-    final LongAdder authErrors = new LongAdder();
+    /** Logins tried (memcached's {@code auth_cmds}: text and SASL, success or not) and failed ({@code auth_errors}). */
+    public final LongAdder authCmds = new LongAdder();
+    public final LongAdder authErrors = new LongAdder();
 
     /**
      * Outcomes memcached has no key for (set stored/not stored, incr on a non-number, ...), one cell per command and

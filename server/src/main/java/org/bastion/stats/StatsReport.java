@@ -84,6 +84,8 @@ public final class StatsReport {
         stat(out, "touch_misses", s.touchMisses.sum());
         stat(out, "store_too_large", s.storeTooLarge.sum());
         stat(out, "store_no_memory", s.storeNoMemory.sum());
+        stat(out, "auth_cmds", s.authCmds.sum());
+        stat(out, "auth_errors", s.authErrors.sum());
         stat(out, "bytes_read", s.bytesRead.sum());
         stat(out, "bytes_written", s.bytesWritten.sum());
         stat(out, "limit_maxbytes", store.limitBytes());
@@ -125,8 +127,9 @@ public final class StatsReport {
             case ASCII -> "ascii";
             case BINARY -> "binary";
         });
-        stat(out, "auth_enabled_sasl", "no");
-        stat(out, "auth_enabled_ascii", "no");
+        // memcached prints -Y's file name for ascii; with a users file Bastion requires a login in every protocol.
+        stat(out, "auth_enabled_sasl", st.usersFile() == null ? "no" : "yes");
+        stat(out, "auth_enabled_ascii", st.usersFile() == null ? "no" : st.usersFile().toString());
         stat(out, "item_size_max", st.maxItemSize());
         stat(out, "maxconns_fast", "yes");
         stat(out, "flush_enabled", st.flushAllDisabled() ? "no" : "yes");

@@ -28,6 +28,11 @@ public class Key {
         return bytes.length;
     }
 
+    /** Whether the key begins with {@code prefix} (a confined user's key space). */
+    public boolean startsWith(byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (o instanceof Probe probe) {
@@ -81,6 +86,12 @@ public class Key {
         @Override
         public int length() {
             return to - from;
+        }
+
+        @Override
+        public boolean startsWith(byte[] prefix) {
+            return to - from >= prefix.length && Arrays.equals(array, from, from + prefix.length, prefix, 0,
+                    prefix.length);
         }
 
         @Override

@@ -24,6 +24,9 @@ import org.bastion.metrics.BastionMetrics;
 import org.bastion.metrics.JvmMeters;
 import org.bastion.metrics.MetricsEndpoint;
 import org.bastion.policy.SourcePolicy;
+import org.bastion.auth.Authenticator;
+import org.bastion.auth.LoginThrottle;
+import org.bastion.auth.Users;
 import org.bastion.stats.Stats;
 import org.bastion.tls.ServerTls;
 import org.bastion.store.Clock;
@@ -50,9 +53,12 @@ public final class Server implements AutoCloseable {
     private final MemoryBudget budget;
     /** Security events from the gate, the timeouts and the command path, rate-limited per source. */
     private final SecurityLog securityLog = new SecurityLog();
+    private static final System.Logger LOG = System.getLogger("org.bastion.server");
     private final SourcePolicy sourcePolicy;
     /** {@code -Z}'s certificates and engine, or null. */
     private final ServerTls tls;
+    /** Checks logins against the users file; null when none is configured. */
+    private final Authenticator authenticator;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -89,6 +95,9 @@ public final class Server implements AutoCloseable {
         this.tls = settings.tls().enabled() ? ServerTls.start(settings.tls(), stats,
                 settings.requestTimeoutSeconds() > 0 ? settings.requestTimeoutSeconds() : DEFAULT_HANDSHAKE_SECONDS)
                 : null;
+        // So is a bad users file.
+        this.authenticator = settings.usersFile() == null ? null
+                : new Authenticator(Users.read(settings.usersFile()), new LoginThrottle());
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
         this.budget = new MemoryBudget(settings, securityLog);
@@ -100,7 +109,7 @@ public final class Server implements AutoCloseable {
         this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
                 settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
                 threads.factory("snapshot"));
-        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog);
+        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new EventLoops(1, threads.factory("accept"), io);
@@ -330,6 +339,27 @@ public final class Server implements AutoCloseable {
     /** {@code -Z}'s engine and certificates, or null when TLS is off. */
     public ServerTls tls() {
         return tls;
+    }
+
+    /**
+     * Re-reads the users file (what SIGHUP does). Connections that logged in keep their user; new logins meet the new
+     * file. A bad file keeps the old users and is logged as an error.
+     *
+     * @return true when the new users are in effect
+     */
+    public boolean reloadUsers() {
+        if (authenticator == null) {
+            return false;
+        }
+        try {
+            authenticator.reload(settings.usersFile());
+            LOG.log(System.Logger.Level.INFO, "reload: " + authenticator.users().size() + " user(s) from "
+                    + settings.usersFile());
+            return true;
+        } catch (org.bastion.config.SettingsException e) {
+            LOG.log(System.Logger.Level.ERROR, "reload: kept the previous users: " + e.getMessage());
+            return false;
+        }
     }
 
     /** Completes when the server has stopped, whoever stopped it (close(), or the {@code shutdown} command). */

@@ -34,11 +34,12 @@ class AuditCommandTest {
         for (String expected : new String[] {"HIGH    allow: --allow 0.0.0.0/0 admits every source address",
                 "MEDIUM  listen: listening beyond loopback on 0.0.0.0", "LOW     port: port 11211",
                 "HIGH    tls: listening beyond loopback without TLS on 0.0.0.0",
-                "MEDIUM  conn-cap:", "MEDIUM  flush_all:", "HIGH    shutdown:", "HIGH    user: runs as root"}) {
+                "MEDIUM  conn-cap:", "MEDIUM  flush_all:", "HIGH    shutdown:", "HIGH    user: runs as root",
+                "HIGH    auth: listening beyond loopback on 0.0.0.0 without authentication"}) {
             assertTrue(report.contains(expected), expected + " in\n" + report);
         }
-        assertEquals(report.split("\n {8}fix: ").length - 1, 8, report);
-        assertTrue(report.endsWith("bastion audit: 8 findings (4 high, 3 medium, 1 low)\n"), report);
+        assertEquals(report.split("\n {8}fix: ").length - 1, 9, report);
+        assertTrue(report.endsWith("bastion audit: 9 findings (5 high, 3 medium, 1 low)\n"), report);
         assertTrue(report.indexOf("HIGH") < report.indexOf("MEDIUM") && report.indexOf("MEDIUM") < report.indexOf("LOW"),
                 "most serious first:\n" + report);
     }

@@ -86,4 +86,24 @@ class HangupReloadIT {
             assertFalse(served(port, "127.0.0.1"));
         }
     }
+
+    @Test
+    void sighupReloadsTheUsersFileKeepingLoggedInConnections() throws Exception {
+        Path users = dir.resolve("users");
+        Files.writeString(users, "alice:secret\n");
+        server = new Jar.Server(Jar.asThisUser("-p", "0", "-m", "16", "-t", "1", "-Y", users.toString(), "-S"));
+        int port = server.port;
+        try (WireClient alice = WireClient.connect(port).timeoutMillis(5000)) {
+            assertEquals("STORED", alice.call("set a 0 0 12\r\nalice secret\r\n"));
+            Files.writeString(users, "bob:pw2 role=readonly\n");
+            hangup();
+            awaitLine(Pattern.compile("SIGHUP: reloaded .*users"), 15);
+            assertEquals("STORED", alice.call("set k 0 0 1\r\nx\r\n"), "logged in before the reload: kept");
+            try (WireClient c = WireClient.connect(port).timeoutMillis(5000)) {
+                assertEquals("CLIENT_ERROR authentication failure", c.call("set a 0 0 12\r\nalice secret\r\n"));
+                assertEquals("STORED", c.call("set a 0 0 7\r\nbob pw2\r\n"));
+                assertEquals("CLIENT_ERROR access denied", c.call("set k 0 0 1\r\ny\r\n"));
+            }
+        }
+    }
 }

@@ -20,10 +20,18 @@ public final class FolsomClient implements CacheClient {
     private final MemcacheClient<byte[]> f;
 
     public FolsomClient(InetSocketAddress address, boolean binary) throws Exception {
+        this(address, binary, null, null);
+    }
+
+    /** Logging in as {@code user}: text with memcached's -Y login, binary with SASL PLAIN (folsom's two). */
+    public FolsomClient(InetSocketAddress address, boolean binary, String user, String password) throws Exception {
         MemcacheClientBuilder<byte[]> builder = MemcacheClientBuilder.newByteArrayClient()
                 .withAddress(address.getHostString(), address.getPort())
                 .withMaxSetLength(MAX_VALUE)
                 .withRequestTimeoutMillis(TIMEOUT_MS);
+        if (user != null) {
+            builder.withUsernamePassword(user, password);
+        }
         f = binary ? builder.connectBinary() : builder.connectAscii();
         try {
             await(ConnectFuture.connectFuture(f));

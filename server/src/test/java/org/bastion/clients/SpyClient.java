@@ -41,9 +41,22 @@ public final class SpyClient implements CacheClient {
     private final MemcachedClient spy;
 
     public SpyClient(InetSocketAddress address, boolean binary) throws Exception {
-        spy = new MemcachedClient(new ConnectionFactoryBuilder()
+        this(address, binary, null);
+    }
+
+    /**
+     * With SASL (binary only): {@code auth} as an application would build it, for example
+     * {@code new AuthDescriptor(new String[] {"CRAM-MD5"}, new PlainCallbackHandler(user, password))}.
+     */
+    public SpyClient(InetSocketAddress address, boolean binary, net.spy.memcached.auth.AuthDescriptor auth)
+            throws Exception {
+        ConnectionFactoryBuilder builder = new ConnectionFactoryBuilder()
                 .setProtocol(binary ? ConnectionFactoryBuilder.Protocol.BINARY : ConnectionFactoryBuilder.Protocol.TEXT)
-                .setOpTimeout(TIMEOUT_MS).setTranscoder(RAW).build(), List.of(address));
+                .setOpTimeout(TIMEOUT_MS).setTranscoder(RAW);
+        if (auth != null) {
+            builder.setAuthDescriptor(auth);
+        }
+        spy = new MemcachedClient(builder.build(), List.of(address));
     }
 
     private static boolean ok(Future<Boolean> f) throws Exception {

@@ -18,7 +18,18 @@ public final class XmemcachedClient implements CacheClient {
     private final MemcachedClient x;
 
     public XmemcachedClient(InetSocketAddress address, boolean binary) throws Exception {
+        this(address, binary, null);
+    }
+
+    /** With SASL (binary only): {@code auth} is {@code AuthInfo.plain(user, password)} or {@code AuthInfo.cramMD5(...)}. */
+    public XmemcachedClient(InetSocketAddress address, boolean binary, net.rubyeye.xmemcached.auth.AuthInfo auth)
+            throws Exception {
         XMemcachedClientBuilder builder = new XMemcachedClientBuilder(List.of(address));
+        if (auth != null) {
+            builder.addAuthInfo(address, auth);
+            // xmemcached finds the login by the session's host string, which its reconnects spell as a name.
+            builder.addAuthInfo(InetSocketAddress.createUnresolved("localhost", address.getPort()), auth);
+        }
         builder.setCommandFactory(binary ? new BinaryCommandFactory() : new TextCommandFactory());
         builder.setConnectionPoolSize(1);
         builder.setOpTimeout(TIMEOUT_MS);

@@ -35,4 +35,23 @@ class DeniedMetersTest {
             assertEquals("1", stats.get("rejected_connections"));
         }
     }
+
+    @Test
+    void loginsAreCountedInStatsAndMeters(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path users = dir.resolve("users");
+        java.nio.file.Files.writeString(users, "alice:secret\n");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Settings settings = Settings.builder().port(0).threads(1).usersFile(users).build();
+        try (Server server = Server.start(settings, Clock.system(), registry);
+                WireClient c = WireClient.connect(server.port())) {
+            assertEquals("CLIENT_ERROR authentication failure", c.call("set a 0 0 11\r\nalice wrong\r\n"));
+            assertEquals("STORED", c.call("set a 0 0 12\r\nalice secret\r\n"));
+            Map<String, String> stats = c.stats("");
+            assertEquals("2", stats.get("auth_cmds"));
+            assertEquals("1", stats.get("auth_errors"));
+            assertEquals(1, registry.get("bastion.auth").tag("outcome", "success").functionCounter().count());
+            assertEquals(1, registry.get("bastion.auth").tag("outcome", "failure").functionCounter().count());
+            assertEquals(1, denied(registry, "auth_failure"));
+        }
+    }
 }

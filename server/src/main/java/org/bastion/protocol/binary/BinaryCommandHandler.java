@@ -46,6 +46,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.memcache.binary.DefaultFullBinaryMemcacheResponse;
 import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
 import java.nio.charset.StandardCharsets;
+import org.bastion.auth.Authenticator;
 import org.bastion.command.Command;
 import org.bastion.command.Executor;
 import org.bastion.command.Outcome;
@@ -87,6 +88,9 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     /** Incr/decr expiry meaning "do not create the counter on a miss". */
     static final long NO_CREATE = 0xFFFF_FFFFL;
     private static final byte[] VERSION_BODY = Replies.ascii(StatsReport.COMPATIBLE_VERSION);
+    private static final byte[] AUTHENTICATED = Replies.ascii("Authenticated");
+    /** A SASL request's mechanism and data: a name and a password or digest, never more. */
+    static final int MAX_SASL_BODY = 4096;
 
     private final Executor exec;
     private final Stats stats;
@@ -206,6 +210,17 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         byte opcode = req.opcode();
+        if (session.authRequired()) {
+            if (opcode == SASL_LIST_MECHS || opcode == SASL_AUTH || opcode == SASL_STEP) {
+                sasl(opcode);
+                return;
+            }
+            if (!session.authenticated() && opcode != VERSION) {
+                // memcached: before SASL only the SASL commands and VERSION; anything else, "Auth failure." and close.
+                errorAndClose(BinaryStatus.AUTH_ERROR);
+                return;
+            }
+        }
         switch (opcode) {
             case GET, GETQ, GETK, GETKQ -> {
                 if (extrasLength == 0 && bodyLength == keyLength && keyLength > 0) {
@@ -270,6 +285,42 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         }
     }
 
+    /**
+     * SASL when the server requires logins: LIST_MECHS answers the mechanisms; AUTH starts PLAIN (done in one step)
+     * or CRAM-MD5 (answered AUTH_CONTINUE with a challenge); STEP answers the challenge. Success answers
+     * "Authenticated"; a failure "Auth failure." (status 0x20), and the connection closes after a few.
+     */
+    private void sasl(byte opcode) {
+        if (opcode == SASL_LIST_MECHS) {
+            if (emptyRequest()) {
+                success(null, null, Unpooled.copiedBuffer(Authenticator.MECHANISMS, StandardCharsets.US_ASCII), 0,
+                        false);
+            } else {
+                protocolError();
+            }
+            return;
+        }
+        if (extrasLength != 0 || keyLength == 0 || bodyLength > MAX_SASL_BODY) {
+            protocolError();
+            return;
+        }
+        String mechanism = req.key().toString(StandardCharsets.US_ASCII);
+        byte[] data = ByteBufUtil.getBytes(req.content());
+        Command.Login.Kind kind = opcode == SASL_STEP ? Command.Login.Kind.STEP
+                : mechanism.equals("PLAIN") ? Command.Login.Kind.PLAIN
+                : mechanism.equals("CRAM-MD5") ? Command.Login.Kind.CRAM_MD5_START : Command.Login.Kind.UNSUPPORTED;
+        Outcome outcome = exec.execute(session, new Command.Login(kind, null, data));
+        java.util.Arrays.fill(data, (byte) 0);
+        Outcome.LoginResult result = (Outcome.LoginResult) outcome;
+        switch (result.status()) {
+            case OK -> success(null, null, Unpooled.wrappedBuffer(AUTHENTICATED), 0, false);
+            case CONTINUE -> respond(BinaryStatus.AUTH_CONTINUE, null, null,
+                    Unpooled.wrappedBuffer(result.challenge()), 0);
+            case FAILED -> error(BinaryStatus.AUTH_ERROR);
+            case FAILED_CLOSE -> errorAndClose(BinaryStatus.AUTH_ERROR);
+        }
+    }
+
     private boolean emptyRequest() {
         return extrasLength == 0 && keyLength == 0 && bodyLength == 0;
     }
@@ -284,7 +335,12 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
 
     private void get(boolean returnKey, boolean quiet) {
         Key key = key();
-        Item item = exec.execute(session, get.read(key)) instanceof Outcome.Hit hit ? hit.item() : null;
+        Outcome outcome = exec.execute(session, get.read(key));
+        if (outcome instanceof Outcome.Refused) {
+            error(BinaryStatus.AUTH_ERROR);
+            return;
+        }
+        Item item = outcome instanceof Outcome.Hit hit ? hit.item() : null;
         if (item == null) {
             if (!quiet) {
                 miss(key, returnKey);
@@ -481,7 +537,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                     : new Command.Stats(group.substring(0, space), group.substring(space + 1), null);
         }
         Outcome outcome = exec.execute(session, query);
-        if (outcome == Outcome.Refused.READ_ONLY) {
+        if (outcome instanceof Outcome.Refused && outcome != Outcome.Refused.DUMP_DISABLED) {
             error(BinaryStatus.AUTH_ERROR);
             return;
         }

@@ -13,6 +13,7 @@ public final class BinaryStatus {
     static final short NOT_STORED = BinaryMemcacheResponseStatus.NOT_STORED;
     static final short DELTA_BADVAL = BinaryMemcacheResponseStatus.DELTA_BADVAL;
     static final short AUTH_ERROR = BinaryMemcacheResponseStatus.AUTH_ERROR;
+    static final short AUTH_CONTINUE = BinaryMemcacheResponseStatus.AUTH_CONTINUE;
     static final short UNKNOWN_COMMAND = BinaryMemcacheResponseStatus.UNKNOWN_COMMAND;
     static final short ENOMEM = BinaryMemcacheResponseStatus.ENOMEM;
 

@@ -603,6 +603,10 @@ public final class MetaCommands {
             }
         }
         Outcome outcome = exec.execute(session, new Command.Debug(new Key(key)));
+        if (outcome instanceof Outcome.Refused) {
+            reply.write(Replies.ACCESS_DENIED);
+            return;
+        }
         Item item = outcome instanceof Outcome.Found found ? found.item() : null;
         if (item == null) {
             reply.write(EN_LINE);

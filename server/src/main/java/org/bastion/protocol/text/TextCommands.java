@@ -300,7 +300,8 @@ final class TextCommands {
             case FLUSH_DISABLED -> Replies.FLUSH_DISABLED;
             case SHUTDOWN_DISABLED -> Replies.SHUTDOWN_DISABLED;
             case DUMP_DISABLED -> Replies.CACHEDUMP_DISABLED;
-            case READ_ONLY -> Replies.ACCESS_DENIED;
+            case READ_ONLY, DENIED -> Replies.ACCESS_DENIED;
+            case UNAUTHENTICATED -> Replies.UNAUTHENTICATED;
         };
     }
 

@@ -24,6 +24,8 @@ import org.bastion.stats.Stats;
  * get/gets);</li>
  * <li>{@link State#DATA}: a storage command's {@code <bytes>+2} data block, executed once whole;</li>
  * <li>{@link State#SWALLOW}: discarding a refused value's bytes without keeping them;</li>
+ * <li>{@link State#LOGIN}: the data block of a login {@code set}, before the connection has logged in
+ * ({@link TextLogin}: until then, no line reaches {@link TextCommands});</li>
  * <li>{@link State#CLOSING}: after {@code quit}, an oversize line or an HTTP request: nothing more is read.</li>
  * </ul>
  * Replies collect in a {@link ReplyBuffer} and go out with one flush per read batch, in request order. What a line
@@ -43,7 +45,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     /** The longest {@code get}/{@code gets} line accepted (memcached's are unbounded); longer ones close the connection. */
     public static final int MAX_GET_LINE = 1024 * 1024;
     /** Where the decoder is in the byte stream. */
-    enum State { LINE, DATA, SWALLOW, CLOSING }
+    enum State { LINE, DATA, SWALLOW, LOGIN, CLOSING }
 
     private final Executor exec;
     private final Stats stats;
@@ -59,6 +61,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private final Runnable resumeTask = this::resume;
     private ReplyBuffer reply;
     private TextCommands commands;
+    private TextLogin login;
     private State state = State.LINE;
     /** The current command line, without CR LF; grown to the longest line seen. */
     private byte[] line = new byte[256];
@@ -89,6 +92,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         this.ctx = ctx;
         reply = new ReplyBuffer(ctx, stats);
         commands = new TextCommands(exec, session, reply);
+        login = new TextLogin(exec, session, reply);
         account = budget.open(() -> ctx.executor().execute(this::overBudget));
     }
 
@@ -205,7 +209,8 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         // whole read batch is decoded, so a complete long line is answered from the line itself (ERROR for junk) however
         // Netty split the reads that brought it. Unless paused, decoding consumed every complete line.
         ByteBuf held = internalBuffer();
-        if (!paused && state == State.LINE && held.readableBytes() > MAX_LINE && !mayBeLong(held)) {
+        if (!paused && state == State.LINE && held.readableBytes() > MAX_LINE
+                && (!mayBeLong(held) || !session.authenticated())) {
             closeOversize(ctx, held);
         }
         if (state != State.CLOSING) {
@@ -238,7 +243,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
      */
     @Override
     public boolean hasPartialRequest() {
-        return !paused && (state == State.DATA || state == State.SWALLOW
+        return !paused && (state == State.DATA || state == State.SWALLOW || state == State.LOGIN
                 || (internalBuffer() != null && internalBuffer().isReadable()));
     }
 
@@ -274,6 +279,16 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                     commands.completeData(in);
                     completed++;
                 }
+                case LOGIN -> {
+                    if (in.readableBytes() < login.dataBytes()) {
+                        return;
+                    }
+                    state = State.LINE;
+                    completed++;
+                    if (login.data(in) == TextCommands.Next.CLOSE) {
+                        close(ctx);
+                    }
+                }
                 case LINE -> {
                     int len = readLine(in);
                     if (len < 0) {
@@ -284,6 +299,15 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                         return;
                     }
                     session.commandDone();
+                    if (!session.authenticated()) {
+                        completed++;
+                        switch (login.line(line, len)) {
+                            case DATA -> state = State.LOGIN;
+                            case CLOSE -> close(ctx);
+                            default -> { }
+                        }
+                        continue;
+                    }
                     stats.verbose.command(session.id(), line, len);
                     TextCommands.Next next = commands.process(line, len);
                     completed++;

@@ -14,6 +14,9 @@ import org.bastion.store.Store;
 /**
  * memcached's {@code stats} family from the one set of counters: true values under memcached's key names, as
  * protocol-neutral name/value pairs that each protocol formats its own way.
+ *
+ * <p>Long because memcached's {@code stats} has eight families (general, settings, items, slabs, sizes, conns, detail,
+ * reset), each a list of names in memcached's order; kept together they read as the reference's one table.
  */
 public final class StatsReport {
     /** Bastion's own release, reported beside the memcached version it matches. */

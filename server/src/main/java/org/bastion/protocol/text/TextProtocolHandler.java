@@ -37,6 +37,9 @@ import org.bastion.stats.Stats;
  * and a multi-get reply is produced piece by piece as the socket takes it, resumed from a task so other connections
  * on the event loop are served in between; a reply that cannot be completed (an exception while producing it) closes
  * the connection rather than leaving it half-written.
+ *
+ * <p>Long because one connection's states (line, data, swallow, waiting for a snapshot, closing) and its pause and
+ * resume are one state machine: split, the rules for which bytes may be decoded when would be spread over classes.
  */
 public final class TextProtocolHandler extends ByteToMessageDecoder implements RequestProgress {
     private static final System.Logger LOG = System.getLogger("org.bastion.server");

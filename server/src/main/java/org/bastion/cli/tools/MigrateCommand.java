@@ -1,4 +1,4 @@
-package org.bastion.cli;
+package org.bastion.cli.tools;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -12,14 +12,14 @@ import org.bastion.migrate.Migration;
  * [--max-item-size SIZE]}: copies a live memcached 1.6 into a running Bastion ({@code --to}, default
  * 127.0.0.1:11222), or into a snapshot file a Bastion loads when it starts.
  */
-final class MigrateCommand {
+public final class MigrateCommand {
     static final String USAGE = "usage: bastion migrate --from <host:port> [--to <host:port> | --snapshot-file <file>]"
             + " [--concurrency <n>] [--max-item-size <size>]";
 
     private MigrateCommand() {
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         String from = null;
         String to = null;
         Path file = null;
@@ -52,10 +52,10 @@ final class MigrateCommand {
                 throw new SettingsException("--to", "and --snapshot-file: give one of them");
             }
             Migration migration = new Migration(address("--from", from), concurrency, maxItemSize,
-                    line -> err.println(Main.timestamp() + " bastion: " + line));
+                    line -> err.println(Tool.timestamp() + " bastion: " + line));
             Migration.Summary summary;
             if (file != null) {
-                summary = migration.toSnapshot(file, Main.version());
+                summary = migration.toSnapshot(file, Tool.version());
                 out.println("bastion: migrate: " + summary + "; written to " + file);
             } else {
                 InetSocketAddress target = address("--to", to == null ? "127.0.0.1:" + Settings.DEFAULT_PORT : to);
@@ -67,7 +67,7 @@ final class MigrateCommand {
             return 0;
         } catch (IllegalArgumentException e) {
             err.println("bastion: migrate: " + e.getMessage());
-            return Main.EXIT_CONFIG;
+            return Tool.EXIT_USAGE;
         } catch (java.io.IOException e) {
             err.println("bastion: migrate: failed: " + e.getMessage());
             return 1;

@@ -1,4 +1,4 @@
-package org.bastion.cli;
+package org.bastion.cli.tools;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -10,7 +10,7 @@ import org.bastion.snapshot.SnapshotFile;
  * {@code bastion snapshot inspect|verify FILE}: what a snapshot file holds (header, counts, size, expiry spread), and
  * whether every checksum is right. Both read the whole file; verify prints one line.
  */
-final class SnapshotCommand {
+public final class SnapshotCommand {
     /** sysexits' EX_DATAERR: the file is unusable. */
     static final int EXIT_BAD_FILE = 65;
     static final String USAGE = "usage: bastion snapshot inspect|verify <file>";
@@ -18,7 +18,7 @@ final class SnapshotCommand {
     private SnapshotCommand() {
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
             out.println(USAGE);
             out.println("  inspect: header, item count, sizes and the spread of expiry times (checks every checksum)");
@@ -27,7 +27,7 @@ final class SnapshotCommand {
         }
         if (args.length != 2 || !(args[0].equals("inspect") || args[0].equals("verify"))) {
             err.println("bastion: snapshot: " + USAGE);
-            return Main.EXIT_CONFIG;
+            return Tool.EXIT_USAGE;
         }
         Path file = Path.of(args[1]);
         SnapshotFile.Contents c;

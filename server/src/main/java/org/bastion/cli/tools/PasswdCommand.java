@@ -1,4 +1,4 @@
-package org.bastion.cli;
+package org.bastion.cli.tools;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,17 +17,17 @@ import org.bastion.policy.Role;
  * of stdin and prints a users-file line with it hashed ({@code USER:$pbkdf2-sha256$...}), so no plain password need
  * be stored. The line is checked by the same parser the server uses before it is printed.
  */
-final class PasswdCommand {
+public final class PasswdCommand {
     static final String USAGE = "usage: bastion passwd USER [--role full|readonly|read,write,...] [--prefix KEYPREFIX]"
             + " [--iterations N] < password";
 
     private PasswdCommand() {
     }
 
-    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].startsWith("-")) {
             err.println(USAGE);
-            return Main.EXIT_CONFIG;
+            return Tool.EXIT_USAGE;
         }
         String user = args[0];
         StringBuilder options = new StringBuilder();
@@ -58,10 +58,10 @@ final class PasswdCommand {
             return 0;
         } catch (SettingsException e) {
             err.println("bastion: " + e.getMessage());
-            return Main.EXIT_CONFIG;
+            return Tool.EXIT_USAGE;
         } catch (NumberFormatException | IOException e) {
             err.println("bastion: passwd: " + e.getMessage());
-            return Main.EXIT_CONFIG;
+            return Tool.EXIT_USAGE;
         }
     }
 

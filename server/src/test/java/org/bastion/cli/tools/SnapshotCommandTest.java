@@ -1,4 +1,4 @@
-package org.bastion.cli;
+package org.bastion.cli.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +21,8 @@ class SnapshotCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        // Every call names the subcommand, as on the command line; the command itself gets what follows it.
+        return SnapshotCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 

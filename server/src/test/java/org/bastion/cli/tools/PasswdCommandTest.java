@@ -1,4 +1,4 @@
-package org.bastion.cli;
+package org.bastion.cli.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,11 +43,11 @@ class PasswdCommandTest {
 
     @Test
     void badInputIsRefusedWithAReason() {
-        assertEquals(Main.EXIT_CONFIG, run("", "app"));
+        assertEquals(Tool.EXIT_USAGE, run("", "app"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("first line of stdin"));
-        assertEquals(Main.EXIT_CONFIG, run("pw\n", "app", "--role", "root"));
-        assertEquals(Main.EXIT_CONFIG, run("pw\n"));
-        assertEquals(Main.EXIT_CONFIG, run("pw\n", "bad name"));
+        assertEquals(Tool.EXIT_USAGE, run("pw\n", "app", "--role", "root"));
+        assertEquals(Tool.EXIT_USAGE, run("pw\n"));
+        assertEquals(Tool.EXIT_USAGE, run("pw\n", "bad name"));
         assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,9 @@
 package org.bastion.tls;
 
+import java.util.function.Function;
+import org.bastion.policy.SecurityLog;
+import org.bastion.policy.Session;
+import org.bastion.policy.User;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
@@ -39,6 +43,8 @@ public final class ServerTls {
     private final long handshakeTimeoutMillis;
     private volatile SslContext context;
     private volatile X509Certificate serverCertificate;
+    /** Who a verified client certificate's name is: a user of the users file, or null (no users file: nobody). */
+    private volatile Function<String, User> identities = name -> null;
 
     private ServerTls(TlsSettings settings, Stats stats, SslProvider provider, List<String> ciphers,
             long handshakeTimeoutMillis) {
@@ -69,6 +75,19 @@ public final class ServerTls {
     }
 
     /** The engine in use, for the start-up line and {@code stats settings}: {@code openssl} or {@code jdk}. */
+    /**
+     * Mutual TLS as identity: {@code identities} names the user a verified client certificate's name stands for
+     * (looked up at each handshake, so a reloaded users file applies to new connections).
+     */
+    public void identities(Function<String, User> identities) {
+        this.identities = identities;
+    }
+
+    /** The handshake stage for one connection: records the client certificate's names and signs its user in. */
+    public TlsHandshake handshake(Session session, SecurityLog securityLog) {
+        return new TlsHandshake(session, stats, securityLog, identities);
+    }
+
     public String engine() {
         return provider == SslProvider.OPENSSL ? "openssl" : "jdk";
     }

@@ -1,5 +1,8 @@
 package org.bastion.tls;
 
+import java.util.List;
+import java.util.function.Function;
+import org.bastion.policy.User;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -14,7 +17,8 @@ import org.bastion.stats.Stats;
 
 /**
  * Sits right after the {@link SslHandler} until the handshake ends. On success it records the verified client
- * certificate's names on the {@link Session} and leaves; on failure (a plain client on a TLS listener, a missing or
+ * certificate's names on the {@link Session}, signs in the user the first of them names (mutual TLS as identity), and
+ * leaves; on failure (a plain client on a TLS listener, a missing or
  * untrusted client certificate, a refused version or cipher) it counts {@code ssl_handshake_errors}, logs to the security
  * log and closes the connection, so nothing was ever served.
  */
@@ -22,9 +26,11 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
     private final Session session;
     private final Stats stats;
     private final SecurityLog securityLog;
+    private final Function<String, User> identities;
     private boolean failed;
 
-    public TlsHandshake(Session session, Stats stats, SecurityLog securityLog) {
+    TlsHandshake(Session session, Stats stats, SecurityLog securityLog, Function<String, User> identities) {
+        this.identities = identities;
         this.session = session;
         this.stats = stats;
         this.securityLog = securityLog;
@@ -71,7 +77,17 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
         try {
             Certificate[] peer = ssl.engine().getSession().getPeerCertificates();
             if (peer.length > 0 && peer[0] instanceof X509Certificate cert) {
-                session.tlsPeerNames(PeerNames.of(cert));
+                List<String> names = PeerNames.of(cert);
+                session.tlsPeerNames(names);
+                // The first of its names (subject CN, then SANs) that is a user signs the connection in: per-user
+                // rules apply without a password login.
+                for (String name : names) {
+                    User user = identities.apply(name);
+                    if (user != null) {
+                        session.signIn(user);
+                        break;
+                    }
+                }
             }
         } catch (SSLPeerUnverifiedException e) {
             // No client certificate (ssl_verify_mode 0, or 1 and none sent): the session has no TLS name.

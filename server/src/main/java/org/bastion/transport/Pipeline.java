@@ -115,7 +115,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
         Channel listener = pipeline.channel().parent();
         if (tls != null && (listener == null || !Boolean.TRUE.equals(listener.attr(PLAIN_LISTENER).get()))) {
             pipeline.addLast(TLS, tls.newHandler(pipeline.channel().alloc()));
-            pipeline.addLast(TLS_HANDSHAKE, new TlsHandshake(session, stats, securityLog));
+            pipeline.addLast(TLS_HANDSHAKE, tls.handshake(session, securityLog));
         }
         int idle = settings.idleTimeoutSeconds();
         int request = settings.requestTimeoutSeconds();

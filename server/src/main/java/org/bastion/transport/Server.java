@@ -98,6 +98,9 @@ public final class Server implements AutoCloseable {
         // So is a bad users file.
         this.authenticator = settings.usersFile() == null ? null
                 : new Authenticator(Users.read(settings.usersFile()), new LoginThrottle());
+        if (tls != null && authenticator != null) {
+            tls.identities(name -> authenticator.users().find(name));
+        }
         this.verbosity = settings.verbosity();
         stats.verbose.level(settings.verbosity());
         this.budget = new MemoryBudget(settings, securityLog);

@@ -128,6 +128,34 @@ class TlsTest {
         }
     }
 
+    /**
+     * Mutual TLS as identity: with a users file, a verified client certificate whose name is a user signs the
+     * connection in as that user (its role applies, no password login); a certificate naming nobody in the file
+     * leaves the connection to log in like any other.
+     */
+    @Test
+    void aClientCertificateNamingAUserSignsItIn() throws Exception {
+        Issued alice = TestCertificates.client(dir, ca, "alice", "alice@example.org", "alice.clients.example.org");
+        Issued carol = TestCertificates.client(dir, ca, "carol", "carol@example.org", "carol.clients.example.org");
+        Path users = dir.resolve("users");
+        java.nio.file.Files.writeString(users, "alice:not-used-over-tls role=readonly\nbob:secret\n");
+        Settings settings = Settings.builder().port(0).threads(1).listen("127.0.0.1").usersFile(users)
+                .tls(tls().caCert(ca.certFile()).verifyMode(2).build()).build();
+        try (Server s = Server.start(settings)) {
+            try (WireClient c = TlsClients.connect(alice.clientContext(ca), s.port())) {
+                assertEquals("END\r\n", c.call("get k\r\n", "END\r\n"), "alice reads without a login");
+                assertEquals("CLIENT_ERROR access denied\r\n", c.call("set k 0 0 1\r\nx\r\n", "\r\n"),
+                        "and her read-only role applies");
+            }
+            try (WireClient c = TlsClients.connect(carol.clientContext(ca), s.port())) {
+                assertEquals("CLIENT_ERROR unauthenticated\r\n", c.call("get k\r\n", "\r\n"),
+                        "carol is not a user: she must log in");
+                assertEquals("STORED\r\n", c.call("set a 0 0 10\r\nbob secret\r\n", "\r\n"));
+                assertEquals("STORED\r\n", c.call("set k 0 0 1\r\nx\r\n", "\r\n"), "as bob, who may write");
+            }
+        }
+    }
+
     /** A refused client may still complete its side of a TLS 1.3 handshake: its first read must then fail. */
     private static void fail(WireClient c) throws IOException {
         c.send("version\r\n");

@@ -1,6 +1,7 @@
 package org.bastion.junit;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,12 +30,15 @@ import org.bastion.Bastion;
  */
 public final class ServerPool implements AutoCloseable {
     private final Bastion.Builder builder;
+    /** Where each member keeps its snapshot across {@link #restart(int)} (member-N.snap), or null for cold restarts. */
+    private final Path snapshots;
     private final List<InetSocketAddress> addresses;
     /** The running server of each member, or null while it is stopped. */
     private final Bastion[] running;
 
-    private ServerPool(Bastion.Builder builder, Bastion[] started) {
+    private ServerPool(Bastion.Builder builder, Path snapshots, Bastion[] started) {
         this.builder = builder;
+        this.snapshots = snapshots;
         this.running = started;
         List<InetSocketAddress> a = new ArrayList<>(started.length);
         for (Bastion b : started) {
@@ -53,6 +57,19 @@ public final class ServerPool implements AutoCloseable {
      * members cannot share one). If one fails to start, those already started are closed before the error is thrown.
      */
     public static ServerPool start(int size, Bastion.Builder builder) {
+        return start(size, builder, null);
+    }
+
+    /**
+     * As {@link #start(int, Bastion.Builder)}, each member keeping its items in a snapshot file in {@code snapshots}
+     * ({@code member-0.snap}, ...): a member written on {@link #stop(int)} comes back from {@link #restart(int)} with
+     * its items (a warm restart, as a rolling upgrade of a pool does it).
+     */
+    public static ServerPool startWithSnapshots(int size, Bastion.Builder builder, Path snapshots) {
+        return start(size, builder, Objects.requireNonNull(snapshots, "snapshots"));
+    }
+
+    private static ServerPool start(int size, Bastion.Builder builder, Path snapshots) {
         Objects.requireNonNull(builder, "builder");
         if (size < 1) {
             throw new IllegalArgumentException("size: a pool needs at least one server, not " + size);
@@ -60,7 +77,7 @@ public final class ServerPool implements AutoCloseable {
         Bastion[] started = new Bastion[size];
         try {
             for (int i = 0; i < size; i++) {
-                started[i] = builder.settings(s -> s.port(0)).start();
+                started[i] = member(builder, snapshots, i, 0).start();
             }
         } catch (RuntimeException e) {
             for (Bastion b : started) {
@@ -70,7 +87,13 @@ public final class ServerPool implements AutoCloseable {
             }
             throw e;
         }
-        return new ServerPool(builder, started);
+        return new ServerPool(builder, snapshots, started);
+    }
+
+    /** The builder for member {@code i} on {@code port}, with its snapshot file when the pool keeps them. */
+    private static Bastion.Builder member(Bastion.Builder builder, Path snapshots, int i, int port) {
+        Path file = snapshots == null ? null : snapshots.resolve("member-" + i + ".snap");
+        return builder.settings(s -> s.port(port).snapshotFile(file));
     }
 
     /** How many members the pool has, running or stopped. */
@@ -126,7 +149,10 @@ public final class ServerPool implements AutoCloseable {
         return j.toString();
     }
 
-    /** Stops member {@code i} (closing its connections, dropping its items); does nothing if it is stopped. */
+    /**
+     * Stops member {@code i} (closing its connections; its items are dropped, or written to its snapshot when the pool
+     * keeps them); does nothing if it is stopped.
+     */
     public void stop(int i) {
         Bastion b = running[Objects.checkIndex(i, running.length)];
         running[i] = null;
@@ -136,13 +162,12 @@ public final class ServerPool implements AutoCloseable {
     }
 
     /**
-     * Stops member {@code i} if it runs, then starts it again, empty, on its own port. Fails if something else took
-     * the port meanwhile.
+     * Stops member {@code i} if it runs, then starts it again on its own port: empty, or with the items it had when
+     * the pool keeps snapshots ({@link #startWithSnapshots}). Fails if something else took the port meanwhile.
      */
     public Bastion restart(int i) {
         stop(i);
-        int port = port(i);
-        Bastion b = builder.settings(s -> s.port(port)).start();
+        Bastion b = member(builder, snapshots, i, port(i)).start();
         running[i] = b;
         return b;
     }

@@ -3,7 +3,7 @@ package org.bastion.bench;
 import java.util.SplittableRandom;
 
 /** Zipf-distributed indices (exponent 0.99, as YCSB's default), precomputed so sampling costs nothing in a benchmark. */
-final class Zipf {
+public final class Zipf {
     private Zipf() {
     }
 
@@ -12,7 +12,11 @@ final class Zipf {
      * with a fixed permutation, as YCSB's ScrambledZipfianGenerator does, so hot keys are not neighbours.
      */
     static int[] indices(int items, int samples, long seed) {
-        double theta = 0.99;
+        return indices(0.99, items, samples, new SplittableRandom(seed));
+    }
+
+    /** As above with exponent {@code theta}, drawing from {@code random} (the replay tool's generators share it). */
+    public static int[] indices(double theta, int items, int samples, SplittableRandom random) {
         double[] cumulative = new double[items];
         double sum = 0;
         for (int i = 0; i < items; i++) {
@@ -23,7 +27,6 @@ final class Zipf {
         for (int i = 0; i < items; i++) {
             permutation[i] = i;
         }
-        SplittableRandom random = new SplittableRandom(seed);
         for (int i = items - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = permutation[i];

@@ -2,6 +2,7 @@ package org.bastion.bench.replay;
 
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import org.bastion.bench.Zipf;
 
 /**
  * Synthetic request streams. Keys are {@code key:%010d} (14 bytes, the key size of the issue's figures); Zipf ranks are
@@ -45,37 +46,6 @@ public final class Generators {
     }
 
     private static int[] zipfIds(double theta, int keys, int samples, SplittableRandom random) {
-        double[] cumulative = new double[keys];
-        double sum = 0;
-        for (int i = 0; i < keys; i++) {
-            sum += 1.0 / Math.pow(i + 1, theta);
-            cumulative[i] = sum;
-        }
-        int[] permutation = new int[keys];
-        for (int i = 0; i < keys; i++) {
-            permutation[i] = i;
-        }
-        for (int i = keys - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = permutation[i];
-            permutation[i] = permutation[j];
-            permutation[j] = t;
-        }
-        int[] out = new int[samples];
-        for (int s = 0; s < samples; s++) {
-            double u = random.nextDouble() * sum;
-            int lo = 0;
-            int hi = keys - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (cumulative[mid] < u) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            out[s] = permutation[lo];
-        }
-        return out;
+        return Zipf.indices(theta, keys, samples, random);
     }
 }

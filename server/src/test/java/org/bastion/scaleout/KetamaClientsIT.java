@@ -155,6 +155,9 @@ class KetamaClientsIT {
             }
         } finally {
             x.shutdown();
+            if (!pool.isRunning(1)) {
+                pool.restart(1); // the pool is shared: leave it whole for the next test
+            }
         }
     }
 
@@ -201,15 +204,28 @@ class KetamaClientsIT {
                 Thread.sleep(20);
             }
             int orphans = 0;
+            java.util.Set<String> gaveUp = new java.util.HashSet<>();
             for (String k : keys()) {
-                // FailureMode.Redistribute: a key of the inactive server goes to the next server along the ring.
-                assertTrue(spy.set(k, 0, "after").get(5, TimeUnit.SECONDS), k);
+                boolean orphan = ring.nodeFor(k).equals(dead);
+                orphans += orphan ? 1 : 0;
+                // FailureMode.Redistribute: a key of the inactive server goes to another server along the ring. But
+                // spymemcached's KetamaIterator tries only a few rehashes of the key; when all of them land on the
+                // inactive server too (it depends on the ports' ring points) it logs "Could not redistribute to
+                // another node, retrying primary node" and the operation waits for the dead server: a few orphans.
+                try {
+                    assertTrue(spy.set(k, 0, "after").get(3, TimeUnit.SECONDS), k);
+                } catch (net.spy.memcached.internal.CheckedOperationTimeoutException waitsForTheDeadServer) {
+                    assertTrue(orphan, k + " timed out but belongs to a live server");
+                    gaveUp.add(k);
+                    continue;
+                }
                 assertEquals("after", spy.get(k), k);
-                orphans += ring.nodeFor(k).equals(dead) ? 1 : 0;
             }
             assertTrue(orphans > 0, "some keys belonged to the stopped server");
-            Map<String, Integer> places = whereKeysAre(keys());
-            for (String k : keys()) {
+            assertTrue(gaveUp.size() * 10 <= orphans, gaveUp.size() + " of " + orphans + " orphans not redistributed");
+            List<String> placed = keys().stream().filter(k -> !gaveUp.contains(k)).toList();
+            Map<String, Integer> places = whereKeysAre(placed);
+            for (String k : placed) {
                 if (!ring.nodeFor(k).equals(dead)) {
                     assertEquals(libmemcachedNames().indexOf(ring.nodeFor(k)), places.get(k), k + " stayed home");
                 } else {
@@ -226,6 +242,9 @@ class KetamaClientsIT {
             }
         } finally {
             spy.shutdown(5, TimeUnit.SECONDS);
+            if (!pool.isRunning(1)) {
+                pool.restart(1); // the pool is shared: leave it whole for the next test
+            }
         }
     }
 
@@ -263,6 +282,9 @@ class KetamaClientsIT {
             assertEquals("back", WireClient.get(pool.port(1), homeKey), "its keys go home again");
         } finally {
             x.shutdown();
+            if (!pool.isRunning(1)) {
+                pool.restart(1); // the pool is shared: leave it whole for the next test
+            }
         }
     }
 

@@ -19,8 +19,8 @@ import org.bastion.policy.User;
  * {@code user hex(HMAC-MD5(password, challenge))}). It only answers; counting and logging are the caller's.
  */
 public final class Authenticator {
-    /** What SASL_LIST_MECHS answers. */
-    public static final String MECHANISMS = "CRAM-MD5 PLAIN";
+    /** What SASL_LIST_MECHS answers: memcached 1.6.18 with Cyrus SASL lists the same two in this order. */
+    public static final String MECHANISMS = "PLAIN CRAM-MD5";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A login's result: the user, or null with the name tried (for the log) and whether the source was locked out. */

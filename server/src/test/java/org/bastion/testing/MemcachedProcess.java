@@ -23,15 +23,22 @@ public final class MemcachedProcess implements AutoCloseable {
 
     /** Starts {@code memcached -U 0 -l 127.0.0.1 -p <port> -u nobody} plus {@code extraArgs}; waits until it accepts. */
     public static MemcachedProcess start(String... extraArgs) throws IOException, InterruptedException {
-        return start(false, extraArgs);
+        return start(false, java.util.Map.of(), extraArgs);
+    }
+
+    /** As {@link #start(String...)} with these variables added to memcached's environment (SASL's, say). */
+    public static MemcachedProcess startWithEnvironment(java.util.Map<String, String> env, String... extraArgs)
+            throws IOException, InterruptedException {
+        return start(false, env, extraArgs);
     }
 
     /** As {@link #start}, but also listening for UDP on the same port number ({@code -U <port>}). */
     public static MemcachedProcess startWithUdp() throws IOException, InterruptedException {
-        return start(true);
+        return start(true, java.util.Map.of());
     }
 
-    private static MemcachedProcess start(boolean udp, String... extraArgs) throws IOException, InterruptedException {
+    private static MemcachedProcess start(boolean udp, java.util.Map<String, String> env, String... extraArgs)
+            throws IOException, InterruptedException {
         IOException last = null;
         for (int attempt = 0; attempt < 10; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
@@ -39,7 +46,9 @@ public final class MemcachedProcess implements AutoCloseable {
                     Integer.toString(port), "-u", "nobody"));
             cmd.addAll(List.of(extraArgs));
             Path log = Files.createTempFile("memcached-" + port, ".log");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            Process p = builder.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline && p.isAlive()) {
                 try (WireClient accepted = WireClient.connect(port)) {

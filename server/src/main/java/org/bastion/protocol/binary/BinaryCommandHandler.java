@@ -105,8 +105,8 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     private long completed;
     /** A snapshot request waiting for its file to be durable (retained), or null. */
     private FullBinaryMemcacheRequest waiting;
-    /** Requests that arrived while {@link #waiting}: executed in order after it is answered (retained). */
-    private final java.util.ArrayDeque<FullBinaryMemcacheRequest> held = new java.util.ArrayDeque<>();
+    /** The stage before this one, where later requests wait while {@link #waiting} is answered. */
+    private RequestQueue queue;
 
     // The request being executed.
     private FullBinaryMemcacheRequest req;
@@ -146,22 +146,22 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         return completed;
     }
 
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullBinaryMemcacheRequest request) {
+    /** Wires the {@link RequestQueue} before this handler (done once, by {@link BinaryProtocol#stages}). */
+    void queue(RequestQueue queue) {
+        this.queue = queue;
+    }
+
+    /** Called by the {@link RequestQueue} for every whole request, whether answered at once or waiting there. */
+    void decoded(FullBinaryMemcacheRequest request) {
         executedBytes += HEADER_LENGTH + Integer.toUnsignedLong(request.totalBodyLength());
         completed++;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullBinaryMemcacheRequest request) {
         if (closing) {
             return;
         }
-        if (waiting != null) {
-            // Reading is off until the snapshot is answered; what was already decoded waits its turn.
-            held.add(request.retain());
-            return;
-        }
-        execute(request);
-    }
-
-    private void execute(FullBinaryMemcacheRequest request) {
         session.commandDone();
         req = request;
         keyLength = request.keyLength() & 0xFFFF;
@@ -567,8 +567,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         waiting = req.retain();
-        ctx.channel().config().setAutoRead(false);
-        ctx.flush();
+        queue.pause();
         ((Outcome.Snapshotting) outcome).durable().whenComplete((summary, failure) ->
                 ctx.executor().execute(() -> snapshotDone(failure)));
     }
@@ -594,20 +593,10 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             req = null;
             request.release();
         }
-        while (waiting == null && !held.isEmpty()) {
-            FullBinaryMemcacheRequest next = held.poll();
-            try {
-                if (!closing) {
-                    execute(next);
-                }
-            } finally {
-                next.release();
-            }
-        }
-        if (waiting == null && !closing) {
-            ctx.channel().config().setAutoRead(true);
-        }
         ctx.flush();
+        if (!closing) {
+            queue.resume();
+        }
     }
 
     @Override
@@ -615,9 +604,6 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         if (waiting != null) {
             waiting.release();
             waiting = null;
-        }
-        while (!held.isEmpty()) {
-            held.poll().release();
         }
     }
 

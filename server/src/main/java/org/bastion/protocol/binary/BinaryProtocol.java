@@ -30,7 +30,9 @@ public final class BinaryProtocol {
 
     public static Stages stages(Executor exec, Stats stats, Session session, int maxValue) {
         BinaryCommandHandler handler = new BinaryCommandHandler(exec, stats, session);
+        RequestQueue queue = new RequestQueue(handler);
+        handler.queue(queue);
         return new Stages(new BinaryBytesIn(handler), new BinaryMemcacheServerCodec(), new BinaryValueLimit(maxValue),
-                new BinaryMemcacheObjectAggregator(maxValue), new RequestQueue(), handler);
+                new BinaryMemcacheObjectAggregator(maxValue), queue, handler);
     }
 }

@@ -2,7 +2,7 @@ package org.bastion.protocol.binary;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
 import java.util.ArrayDeque;
 
 /**
@@ -12,13 +12,32 @@ import java.util.ArrayDeque;
  * wait here, unanswered, and the connection is not read; they are answered as the client takes its replies, and
  * reading resumes only when none wait. What waits is bounded by what one read brought in (small: the requests'
  * own bytes), where the replies it would have made are bounded only by {@code -I} times their count.
+ *
+ * <p>The command handler uses the same queue to keep replies in order while it answers one request asynchronously
+ * (a {@code snapshot} that answers once its file is durable): {@link #pause} and {@link #resume}.
  */
 final class RequestQueue extends ChannelInboundHandlerAdapter {
-    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private final ArrayDeque<FullBinaryMemcacheRequest> waiting = new ArrayDeque<>();
+    private final BinaryCommandHandler handler;
+    private ChannelHandlerContext ctx;
+    /** The handler asked for its later requests to wait (it is answering one asynchronously: a snapshot). */
+    private boolean paused;
+
+    RequestQueue(BinaryCommandHandler handler) {
+        this.handler = handler;
+    }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object request) {
-        if (waiting.isEmpty() && ctx.channel().isWritable()) {
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        FullBinaryMemcacheRequest request = (FullBinaryMemcacheRequest) msg;
+        // Whole from here on, answered or waiting: not a partial request for the request timeout.
+        handler.decoded(request);
+        if (waiting.isEmpty() && mayAnswer()) {
             ctx.fireChannelRead(request);
             return;
         }
@@ -30,9 +49,26 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private boolean mayAnswer() {
+        return !paused && ctx.channel().isWritable() && ctx.channel().isActive();
+    }
+
+    /** Later requests wait, and the connection is not read, until {@link #resume}. */
+    void pause() {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        ctx.flush();
+    }
+
+    /** Answers what waited (as far as the client takes replies), then reads again if nothing is left. */
+    void resume() {
+        paused = false;
+        drain();
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (waiting.isEmpty()) {
+        if (waiting.isEmpty() && !paused) {
             ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }
         ctx.fireChannelReadComplete();
@@ -45,8 +81,12 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             return;
         }
+        drain();
+    }
+
+    private void drain() {
         boolean answered = false;
-        while (!waiting.isEmpty() && ctx.channel().isWritable() && ctx.channel().isActive()) {
+        while (!waiting.isEmpty() && mayAnswer()) {
             ctx.fireChannelRead(waiting.poll());
             answered = true;
         }
@@ -54,15 +94,15 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
             // The command handler flushes at the end of a batch; these replies are one.
             ctx.fireChannelReadComplete();
         }
-        if (waiting.isEmpty() && ctx.channel().isWritable()) {
+        if (waiting.isEmpty() && mayAnswer()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        for (Object request; (request = waiting.poll()) != null; ) {
-            ReferenceCountUtil.release(request);
+        for (FullBinaryMemcacheRequest request; (request = waiting.poll()) != null; ) {
+            request.release();
         }
     }
 

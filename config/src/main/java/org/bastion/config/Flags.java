@@ -101,7 +101,7 @@ public final class Flags {
     Path allowFile;
 
     @Option(names = "--users", paramLabel = "<file>",
-            description = "users file (user:password[:role[:prefix]]), re-read on SIGHUP: every connection must log in")
+            description = "users file (user:password [role=...] [prefix=...]), re-read on SIGHUP: every connection must log in")
     Path usersFile;
 
     @Option(names = "--max-conns-per-ip", paramLabel = "<num>", description = "max connections from one source (default: no limit)")

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.bastion.cli.tools.MigrateCommand;
 import org.bastion.cli.tools.PasswdCommand;
 import org.bastion.cli.tools.SnapshotCommand;
+import org.bastion.cli.tools.Tool;
 import org.bastion.config.Flags;
 import org.bastion.config.Settings;
 import org.bastion.config.SettingsException;
@@ -16,7 +17,7 @@ import org.bastion.transport.Server;
 /** The command line: memcached's flags, hardened defaults, one-line errors naming the flag. */
 public final class Main {
     /** Exit status for a refused configuration or a server that could not start. */
-    static final int EXIT_CONFIG = 64;
+    static final int EXIT_CONFIG = Tool.EXIT_USAGE;
 
     private Main() {
     }
@@ -270,12 +271,10 @@ public final class Main {
 
     /** The time in the security log's format, for start and stop lines. */
     static String timestamp() {
-        return java.time.OffsetDateTime.now()
-                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
+        return Tool.timestamp();
     }
 
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v != null ? v : "0.1.0-SNAPSHOT";
+        return Tool.version();
     }
 }

@@ -2,7 +2,7 @@ package org.bastion.cli.tools;
 
 /**
  * What the offline subcommands ({@code snapshot}, {@code migrate}, {@code passwd}) share with the server's command
- * line: the exit status for a refused invocation and the form of their log lines. They start no server, so they live
+ * line ({@code Main} uses these too): the exit status for a refused invocation, the form of log lines, the version. They start no server, so they live
  * apart from it.
  */
 public final class Tool {
@@ -13,13 +13,13 @@ public final class Tool {
     }
 
     /** The timestamp log lines start with. */
-    static String timestamp() {
+    public static String timestamp() {
         return java.time.OffsetDateTime.now()
                 .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
     }
 
     /** This Bastion's version, from the jar's manifest. */
-    static String version() {
+    public static String version() {
         String v = Tool.class.getPackage().getImplementationVersion();
         return v != null ? v : "0.1.0-SNAPSHOT";
     }

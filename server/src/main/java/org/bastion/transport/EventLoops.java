@@ -54,6 +54,21 @@ public final class EventLoops extends AbstractEventExecutorGroup implements IoEv
         return next().register(promise);
     }
 
+    /**
+     * Waits (bounded) until every loop has run the tasks queued on it so far, such as registering a connection the
+     * accept loop handed over: tasks run in order, so an empty task run after them says they are done.
+     */
+    void runQueuedTasks(long timeout, TimeUnit unit) {
+        List<Future<?>> marks = new java.util.ArrayList<>();
+        for (IoEventLoop loop : loops) {
+            marks.add(loop.submit(() -> { }));
+        }
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (Future<?> mark : marks) {
+            mark.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** Starts a graceful shutdown of every loop; {@link #awaitStopped} waits for it. */
     @Override
     public Future<?> shutdownGracefully(long quietPeriod, long timeout, TimeUnit unit) {

@@ -7,6 +7,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.bastion.command.Executor;
 import org.bastion.config.Settings;
 import org.bastion.policy.ConnectionGate;
@@ -105,9 +108,29 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
         this.gate = new ConnectionGate(sources, limits, stats, securityLog, settings, this::admitted);
     }
 
+    /** Every connection from registration to close, so that stopping the server closes each of them. */
+    private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+
     @Override
     protected void initChannel(SocketChannel ch) {
+        open.add(ch);
+        ch.closeFuture().addListener(f -> open.remove(ch));
         ch.pipeline().addLast(GATE, gate);
+    }
+
+    /**
+     * Closes every connection and waits (bounded) for them to close. The event loops' own shutdown does not: a
+     * connection registered just as they began to stop was seen left open after they ended, its client never told
+     * (one in about thirty stops with a connection made just before).
+     */
+    void closeAll(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (Channel ch : open) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (!ch.close().awaitUninterruptibly(Math.max(left, 1))) {
+                ch.unsafe().closeForcibly();
+            }
+        }
     }
 
     /** Called by the gate for an admitted connection, before it removes itself and starts reading. */

@@ -79,6 +79,8 @@ public final class Server implements AutoCloseable {
     private volatile int verbosity;
     private volatile boolean closed;
     private int port;
+    /** The connections' stages, and the set of open connections close() closes; null until bound. */
+    private Pipeline pipeline;
 
     /** How long a TLS handshake may take when {@code --request-timeout} is off. */
     private static final int DEFAULT_HANDSHAKE_SECONDS = 10;
@@ -201,7 +203,7 @@ public final class Server implements AutoCloseable {
                 nativeTransport ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ConnectionLimits limits = new ConnectionLimits(settings.maxConnections(), settings.maxConnectionsPerSource(),
                 stats.currConnections);
-        Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(),
+        pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(),
                 budget.output(), tls);
         OutputGuard guard = budget.output();
         boss.next().scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
@@ -412,10 +414,15 @@ public final class Server implements AutoCloseable {
             for (Channel ch : listeners) {
                 ch.close().syncUninterruptibly();
             }
-            // Both groups at once, so their loops wind down in parallel.
+            // No more accepts, then every connection closed (its client told), then the workers' loops.
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.awaitStopped(5, TimeUnit.SECONDS);
+            if (pipeline != null) {
+                // Connections the accept loop handed over are registered by now, so closeAll sees them too.
+                workers.runQueuedTasks(2, TimeUnit.SECONDS);
+                pipeline.closeAll(2000);
+            }
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workers.awaitStopped(5, TimeUnit.SECONDS);
             if (snapshots != null) {
                 // Clients are gone, so the final snapshot holds every last write.

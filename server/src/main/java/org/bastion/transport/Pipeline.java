@@ -32,14 +32,15 @@ import org.bastion.tls.TlsHandshake;
  *
  * <pre>
  * accept:     GATE
- * admitted:   (TLS → TLS_HANDSHAKE)? → TIMEOUTS? → LATENCY? → DETECT → LAST  (the gate removes itself, then turns on
- *             auto-read)
- * first byte: TIMEOUTS? → LATENCY? → TEXT → LAST          (text and meta)
- *         or: TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR
+ * admitted:   OUTPUT_GUARD? → (TLS → TLS_HANDSHAKE)? → TIMEOUTS? → LATENCY? → DETECT → LAST
+ *             (the gate removes itself, then turns on auto-read)
+ * first byte: OUTPUT_GUARD? → TIMEOUTS? → LATENCY? → TEXT → LAST          (text and meta)
+ *         or: OUTPUT_GUARD? → TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR
  *             → BINARY_QUEUE → BINARY → LAST
  * </pre>
  *
- * Why this order: the gate is first so a refused source has not a byte read; TLS ({@code -Z}, on listeners without
+ * Why this order: the gate is first so a refused source has not a byte read; the output guard next, so that it hears
+ * of every connection passing its write-buffer high mark first ({@link OutputGuard}); TLS ({@code -Z}, on listeners without
  * {@code notls:}) comes right after it, so every later stage sees only decrypted bytes and a client that fails the
  * handshake is closed before any protocol stage saw a byte (TLS_HANDSHAKE records the client certificate's names on the
  * session, then leaves; the handshake has its own timeout); timeouts come before any decoder so they
@@ -53,6 +54,7 @@ import org.bastion.tls.TlsHandshake;
  */
 public final class Pipeline extends ChannelInitializer<SocketChannel> {
     static final String GATE = "gate";
+    static final String OUTPUT_GUARD = "output-guard";
     static final String TLS = "tls";
     static final String TLS_HANDSHAKE = "tls-handshake";
     /** Set on a listener's channel from {@code -l notls:...}: its connections stay plain under {@code -Z}. */
@@ -135,6 +137,11 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
 
     /** Called by the gate for an admitted connection, before it removes itself and starts reading. */
     private void admitted(ChannelPipeline pipeline, Session session) {
+        if (outputGuard != null) {
+            // First, so that it hears of the connection passing its high mark before any stage could hold that back.
+            outputGuard.watch(pipeline.channel());
+            pipeline.addLast(OUTPUT_GUARD, outputGuard.stage());
+        }
         Channel listener = pipeline.channel().parent();
         if (tls != null && (listener == null || !Boolean.TRUE.equals(listener.attr(PLAIN_LISTENER).get()))) {
             pipeline.addLast(TLS, tls.newHandler(pipeline.channel().alloc()));
@@ -160,9 +167,6 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
             stats.watchers.connClose(session.remote(), id);
             stats.verbose.closed(id);
         });
-        if (outputGuard != null) {
-            outputGuard.watch(pipeline.channel());
-        }
         pipeline.addLast(DETECT, detector(session));
         pipeline.addLast(LAST, LastStage.INSTANCE);
     }

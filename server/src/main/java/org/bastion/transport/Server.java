@@ -206,8 +206,12 @@ public final class Server implements AutoCloseable {
         pipeline = new Pipeline(settings, exec, stats, securityLog, sourcePolicy, limits, budget.input(),
                 budget.output(), tls);
         OutputGuard guard = budget.output();
-        boss.next().scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
-                TimeUnit.MILLISECONDS);
+        // On every worker loop rather than the boss: a check closes its own loop's connections first, and those let
+        // go of their buffers at once.
+        for (io.netty.util.concurrent.EventExecutor loop : workers) {
+            loop.scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)

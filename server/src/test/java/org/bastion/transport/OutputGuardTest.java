@@ -25,9 +25,18 @@ class OutputGuardTest {
     private static final int VALUE = 10_000;
 
     private static EmbeddedChannel connection(TestServers.Parts parts, SlowReader reader, OutputGuard guard) {
+        return connection(parts, reader, guard, false);
+    }
+
+    /** A connection whose client reads only through {@code reader}; with the guard's stage if {@code staged}. */
+    private static EmbeddedChannel connection(TestServers.Parts parts, SlowReader reader, OutputGuard guard,
+            boolean staged) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(LOW, HIGH));
         ch.pipeline().addLast("reader", reader);
+        if (staged) {
+            ch.pipeline().addLast(guard.stage());
+        }
         ch.pipeline().addLast(parts.text());
         guard.watch(ch);
         return ch;
@@ -36,6 +45,66 @@ class OutputGuardTest {
     private static void send(EmbeddedChannel ch, String text) {
         ch.writeInbound(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.ISO_8859_1)));
         ch.runPendingTasks();
+    }
+
+    /** Eight values of {@link #VALUE} bytes, k0..k7, stored through {@code ch}; returns the get line for all eight. */
+    private static String fill(EmbeddedChannel ch) {
+        StringBuilder set = new StringBuilder();
+        StringBuilder get = new StringBuilder("get");
+        for (int i = 0; i < 8; i++) {
+            set.append("set k").append(i).append(" 0 0 ").append(VALUE).append(" noreply\r\n")
+                    .append("v".repeat(VALUE)).append("\r\n");
+            get.append(" k").append(i);
+        }
+        send(ch, set.toString());
+        return get.append("\r\n").toString();
+    }
+
+    @Test
+    void aConnectionPassingItsHighMarkIsCheckedThenAndThere() {
+        TestServers.Parts parts = TestServers.parts();
+        List<String> logged = new ArrayList<>();
+        OutputGuard guard = new OutputGuard(70_000, new SecurityLog(0, System::nanoTime, logged::add));
+        EmbeddedChannel a = connection(parts, new SlowReader(), guard, true);
+        EmbeddedChannel b = connection(parts, new SlowReader(), guard, true);
+        String getAll = fill(a);
+        send(a, getAll);
+        assertFalse(a.isWritable(), "A is past its mark");
+        assertTrue(a.isOpen(), "A alone holds " + OutputGuard.held(a) + " bytes, under the budget");
+        send(b, getAll);
+        // No periodic check ran: B passing its mark brought the total over the budget, and one of them was closed.
+        assertEquals(1, guard.closed(), "closed as B passed its mark");
+        assertTrue(a.isOpen() != b.isOpen(), "exactly one of the two stalled readers closed");
+        assertEquals(1, logged.size());
+        for (EmbeddedChannel ch : List.of(a, b)) {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void withNoneStalledTheLargestHoldersAreClosedOverTheBudget() {
+        TestServers.Parts parts = TestServers.parts();
+        OutputGuard guard = new OutputGuard(40_000, new SecurityLog(0, System::nanoTime, line -> { }));
+        EmbeddedChannel small = connection(parts, new SlowReader(), guard);
+        fill(small);
+        send(small, "get k0\r\n");
+        List<EmbeddedChannel> under = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            EmbeddedChannel ch = connection(parts, new SlowReader(), guard);
+            send(ch, "get k0 k1\r\n");
+            assertTrue(ch.isWritable(), "20 kB of replies, under the high mark of " + HIGH);
+            under.add(ch);
+        }
+        // 4 × 20 kB + 10 kB held by clients none of which is past its mark, over the budget of 40 kB.
+        guard.check();
+        long closed = under.stream().filter(ch -> !ch.isOpen()).count();
+        assertEquals(3, closed, "the largest holders closed until 20 + 10 kB fit");
+        assertTrue(small.isOpen(), "the smallest holder is kept");
+        assertEquals(3, guard.closed());
+        small.finishAndReleaseAll();
+        for (EmbeddedChannel ch : under) {
+            ch.finishAndReleaseAll();
+        }
     }
 
     @Test

@@ -41,6 +41,16 @@ public final class CommandExecutor implements Executor {
     /** @param authenticator checks logins; null when no users file is configured */
     public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
             SecurityLog securityLog, Authenticator authenticator) {
+        this(store, stats, settings, control, securityLog, authenticator, null);
+    }
+
+    /**
+     * @param authenticator checks logins; null when no users file is configured
+     * @param verifier where password checks run, off the event loops ({@link Outcome.Later}); null to run them in
+     *     {@link #execute}
+     */
+    public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
+            SecurityLog securityLog, Authenticator authenticator, java.util.concurrent.Executor verifier) {
         this.store = store;
         this.stats = stats;
         this.settings = settings;
@@ -48,7 +58,7 @@ public final class CommandExecutor implements Executor {
         this.securityLog = securityLog;
         this.policy = new Policy(settings, securityLog);
         this.report = new StatsReport(store, stats, settings, control);
-        this.logins = new Logins(authenticator, stats, securityLog);
+        this.logins = new Logins(authenticator, stats, securityLog, verifier);
     }
 
     @Override

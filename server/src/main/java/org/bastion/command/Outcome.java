@@ -119,6 +119,13 @@ public sealed interface Outcome {
     }
 
     /**
+     * The outcome comes later: {@code result} completes on another thread (a password check, {@link Logins}). The
+     * translator holds the connection's later requests until then, and answers from its event loop.
+     */
+    record Later(java.util.concurrent.CompletableFuture<Outcome> result) implements Outcome {
+    }
+
+    /**
      * A login's result. {@code CONTINUE} carries a SASL challenge; {@code FAILED_CLOSE} is a failure after which the
      * connection must close (too many failures on it).
      */

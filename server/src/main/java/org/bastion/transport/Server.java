@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.Tags;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.bastion.config.Listener;
 import org.bastion.config.Settings;
@@ -59,6 +61,8 @@ public final class Server implements AutoCloseable {
     private final ServerTls tls;
     /** Checks logins against the users file; null when none is configured. */
     private final Authenticator authenticator;
+    /** Where password checks run, or null without a users file. */
+    private final ThreadPoolExecutor passwordChecks;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -114,7 +118,12 @@ public final class Server implements AutoCloseable {
         this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
                 settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
                 threads.factory("snapshot"));
-        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator);
+        // One thread checks passwords, off the event loops (a hashed one takes tens of ms). Each connection waits for its
+        // own check, so the queue holds at most one per connection.
+        this.passwordChecks = authenticator == null ? null : new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, settings.maxConnections())), threads.factory("login"));
+        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator,
+                passwordChecks);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new EventLoops(1, threads.factory("accept"), io);
@@ -428,6 +437,9 @@ public final class Server implements AutoCloseable {
             }
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workers.awaitStopped(5, TimeUnit.SECONDS);
+            if (passwordChecks != null) {
+                passwordChecks.shutdownNow();
+            }
             if (snapshots != null) {
                 // Clients are gone, so the final snapshot holds every last write.
                 snapshots.close();

@@ -103,7 +103,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     private long receivedBytes;
     private long executedBytes;
     private long completed;
-    /** A snapshot request waiting for its file to be durable (retained), or null. */
+    /** A request answered later (retained): a snapshot waiting for its file, a login for its check; or null. */
     private FullBinaryMemcacheRequest waiting;
     /** The stage before this one, where later requests wait while {@link #waiting} is answered. */
     private RequestQueue queue;
@@ -311,7 +311,23 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                 : mechanism.equals("CRAM-MD5") ? Command.Login.Kind.CRAM_MD5_START : Command.Login.Kind.UNSUPPORTED;
         Outcome outcome = exec.execute(session, new Command.Login(kind, null, data));
         java.util.Arrays.fill(data, (byte) 0);
-        Outcome.LoginResult result = (Outcome.LoginResult) outcome;
+        if (outcome instanceof Outcome.Later later) {
+            // Held like a snapshot: later requests wait in the queue until this one is answered.
+            waiting = req.retain();
+            queue.pause();
+            later.result().whenComplete((result, failure) -> ctx.executor().execute(() ->
+                    answerLater(() -> answerLogin(result instanceof Outcome.LoginResult done ? done : null))));
+            return;
+        }
+        answerLogin((Outcome.LoginResult) outcome);
+    }
+
+    /** Answers a login; a null result (its check failed) is a failed login that closes. */
+    private void answerLogin(Outcome.LoginResult result) {
+        if (result == null) {
+            errorAndClose(BinaryStatus.AUTH_ERROR);
+            return;
+        }
         switch (result.status()) {
             case OK -> success(null, null, Unpooled.wrappedBuffer(AUTHENTICATED), 0, false);
             case CONTINUE -> respond(BinaryStatus.AUTH_CONTINUE, null, null,
@@ -569,11 +585,25 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         waiting = req.retain();
         queue.pause();
         ((Outcome.Snapshotting) outcome).durable().whenComplete((summary, failure) ->
-                ctx.executor().execute(() -> snapshotDone(failure)));
+                ctx.executor().execute(() -> answerLater(() -> answerSnapshot(failure))));
     }
 
-    /** On the event loop: answers the snapshot, then runs what was held, in order. */
-    private void snapshotDone(Throwable failure) {
+    private void answerSnapshot(Throwable failure) {
+        if (failure == null) {
+            respond(BinaryStatus.SUCCESS, null, null, null, 0);
+        } else {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                    && failure.getCause() != null ? failure.getCause() : failure;
+            respond(INTERNAL_ERROR, null, null, Unpooled.copiedBuffer("snapshot failed: " + cause.getMessage(),
+                    StandardCharsets.UTF_8), 0);
+        }
+    }
+
+    /**
+     * On the event loop: answers the held request (a snapshot or a login) with {@code answer}, then runs what was
+     * held behind it, in order.
+     */
+    private void answerLater(Runnable answer) {
         FullBinaryMemcacheRequest request = waiting;
         if (request == null) {
             return; // the connection closed meanwhile
@@ -581,14 +611,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
         waiting = null;
         try {
             req = request;
-            if (failure == null) {
-                respond(BinaryStatus.SUCCESS, null, null, null, 0);
-            } else {
-                Throwable cause = failure instanceof java.util.concurrent.CompletionException
-                        && failure.getCause() != null ? failure.getCause() : failure;
-                respond(INTERNAL_ERROR, null, null, Unpooled.copiedBuffer("snapshot failed: " + cause.getMessage(),
-                        StandardCharsets.UTF_8), 0);
-            }
+            answer.run();
         } finally {
             req = null;
             request.release();

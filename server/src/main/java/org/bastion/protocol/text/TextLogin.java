@@ -2,6 +2,9 @@ package org.bastion.protocol.text;
 
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.bastion.command.Command;
 import org.bastion.command.Executor;
 import org.bastion.command.Outcome;
@@ -31,6 +34,8 @@ final class TextLogin {
     private final int[] ends = new int[MAX_TOKENS];
     private final long[] number = new long[1];
     private int dataBytes;
+    /** A login whose check runs elsewhere, or null. */
+    private CompletableFuture<Outcome> waiting;
 
     TextLogin(Executor exec, Session session, ReplyBuffer reply) {
         this.exec = exec;
@@ -61,7 +66,10 @@ final class TextLogin {
         return dataBytes;
     }
 
-    /** The login block, whole in {@code in}; returns LINE, or CLOSE after too many failures. */
+    /**
+     * The login block, whole in {@code in}; returns LINE, or CLOSE after too many failures, or WAIT while the password
+     * is checked elsewhere ({@link #resume()} answers then).
+     */
     TextCommands.Next data(ByteBuf in) {
         byte[] block = new byte[dataBytes];
         in.readBytes(block);
@@ -80,13 +88,39 @@ final class TextLogin {
         Arrays.fill(block, (byte) 0);
         Outcome outcome = exec.execute(session, new Command.Login(Command.Login.Kind.TEXT, name, password));
         Arrays.fill(password, (byte) 0);
+        if (outcome instanceof Outcome.Later later) {
+            waiting = later.result();
+            return TextCommands.Next.WAIT;
+        }
+        return answer(outcome);
+    }
+
+    /** What a {@link TextCommands.Next#WAIT} from {@link #data} waits for, or null. */
+    CompletableFuture<Outcome> waitingFor() {
+        return waiting;
+    }
+
+    /** Once {@link #waitingFor()} is done: answers the login; returns LINE, or CLOSE after too many failures. */
+    TextCommands.Next resume() {
+        CompletableFuture<Outcome> done = waiting;
+        waiting = null;
+        Outcome outcome;
+        try {
+            outcome = done.join();
+        } catch (CompletionException | CancellationException e) {
+            outcome = null; // a check that failed is a login that failed
+        }
+        return answer(outcome);
+    }
+
+    private TextCommands.Next answer(Outcome outcome) {
         if (outcome instanceof Outcome.LoginResult result && !result.failed()) {
             reply.write(Replies.STORED);
             return TextCommands.Next.LINE;
         }
         reply.write(Replies.AUTH_FAILURE);
-        return outcome instanceof Outcome.LoginResult result
-                && result.status() == Outcome.LoginResult.Status.FAILED_CLOSE
+        return !(outcome instanceof Outcome.LoginResult result)
+                || result.status() == Outcome.LoginResult.Status.FAILED_CLOSE
                 ? TextCommands.Next.CLOSE : TextCommands.Next.LINE;
     }
 

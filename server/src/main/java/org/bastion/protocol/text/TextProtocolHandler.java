@@ -161,10 +161,15 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
      * on this event loop, which writes the reply before any later request is decoded.
      */
     private void waitFor(ChannelHandlerContext ctx) {
+        waitFor(ctx, commands.waitingFor());
+    }
+
+    /** As {@link #waitFor(ChannelHandlerContext)}, for what {@code work} completes (a login's password check). */
+    private void waitFor(ChannelHandlerContext ctx, java.util.concurrent.CompletableFuture<?> work) {
         paused = true;
         ctx.channel().config().setAutoRead(false);
         reply.flush();
-        commands.waitingFor().whenComplete((result, failure) -> ctx.executor().execute(() -> {
+        work.whenComplete((result, failure) -> ctx.executor().execute(() -> {
             if (paused) {
                 scheduleResume();
             }
@@ -186,9 +191,13 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         }
         try {
             paused = false;
-            TextCommands.Next next = commands.resume();
+            TextCommands.Next next = login.waitingFor() != null ? resumeLogin() : commands.resume();
+            if (next == TextCommands.Next.CLOSE) {
+                close(ctx);
+                return;
+            }
             if (next == TextCommands.Next.WAIT) {
-                waitFor(ctx);
+                waitFor(ctx, login.waitingFor() != null ? login.waitingFor() : commands.waitingFor());
                 return;
             }
             if (next == TextCommands.Next.PAUSE || reply.mustPause()) {
@@ -204,6 +213,11 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
             // Out of direct memory included: the reply cannot be completed, so the connection closes.
             exceptionCaught(ctx, e);
         }
+    }
+
+    /** Answers a login whose password check is done; WAIT while it is not. */
+    private TextCommands.Next resumeLogin() {
+        return login.waitingFor().isDone() ? login.resume() : TextCommands.Next.WAIT;
     }
 
     @Override
@@ -288,8 +302,13 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                     }
                     state = State.LINE;
                     completed++;
-                    if (login.data(in) == TextCommands.Next.CLOSE) {
-                        close(ctx);
+                    switch (login.data(in)) {
+                        case CLOSE -> close(ctx);
+                        case WAIT -> {
+                            waitFor(ctx, login.waitingFor());
+                            return;
+                        }
+                        default -> { }
                     }
                 }
                 case LINE -> {

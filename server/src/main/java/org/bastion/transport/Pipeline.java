@@ -186,7 +186,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
 
     private void installBinary(ChannelPipeline pipeline, String detector, Session session) {
         int maxValue = settings.maxItemSize();
-        BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue);
+        BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue, inputBudget, securityLog);
         pipeline.addAfter(detector, BINARY_BYTES_IN, binary.bytesIn());
         pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
         pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());

@@ -89,6 +89,66 @@ class HostileLoadIT {
         }
     }
 
+    /**
+     * 300 binary connections each announce a 1 MB value, send 900 KB of it and hold: the aggregator keeps what arrived
+     * of each until its last byte, so past the input budget the largest holders are closed. Before, this ended the
+     * process with {@code OutOfMemoryError} (direct memory).
+     */
+    @Test
+    void partialBinaryValuesDoNotTakeTheServerDown() throws Exception {
+        try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0", "-m", "64")) {
+            List<Socket> sockets = new ArrayList<>();
+            ExecutorService senders = Executors.newFixedThreadPool(30);
+            try {
+                for (int i = 0; i < 300; i++) {
+                    Socket s = connect(server.port, ATTACKER);
+                    sockets.add(s);
+                    senders.execute(() -> {
+                        try {
+                            OutputStream out = s.getOutputStream();
+                            out.write(binarySetHeader("k", 1_000_000));
+                            byte[] chunk = new byte[90_000];
+                            for (int k = 0; k < 10; k++) {
+                                out.write(chunk);
+                            }
+                        } catch (IOException closedByTheServer) {
+                            // the input budget's doing, or the socket closed at the end
+                        }
+                    });
+                }
+                senders.shutdown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                for (int i = 0; i < 6 || (!senders.isTerminated() && System.nanoTime() < deadline); i++) {
+                    try {
+                        assertServed(server.port, "version\r\n", "\r\n");
+                    } catch (IOException e) {
+                        throw new AssertionError("the bystander was not served (" + e + "); server alive: "
+                                + server.process.isAlive() + "; its output: " + server.errText(), e);
+                    }
+                    senders.awaitTermination(200, TimeUnit.MILLISECONDS);
+                }
+                assertTrue(senders.isTerminated(), "every attacker either sent its bytes or was closed");
+                server.awaitLine(java.util.regex.Pattern.compile("security event=oversize_value"), 10);
+            } finally {
+                for (Socket s : sockets) {
+                    s.close();
+                }
+                senders.shutdownNow();
+            }
+            assertServed(server.port, "version\r\n", "\r\n");
+            assertSurvived(server);
+        }
+    }
+
+    /** A binary set request's header, extras and key, announcing {@code valueLength} bytes of value. */
+    private static byte[] binarySetHeader(String key, int valueLength) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 8 + key.length());
+        b.put((byte) 0x80).put((byte) 0x01).putShort((short) key.length()).put((byte) 8).put((byte) 0).putShort((short) 0)
+                .putInt(8 + key.length() + valueLength).putInt(0).putLong(0);
+        b.putInt(0).putInt(0).put(key.getBytes(StandardCharsets.US_ASCII));
+        return b.array();
+    }
+
     /** A client sends {@code get} of 100 keys of 100 KB over and over and never reads its socket. */
     @Test
     void clientThatNeverReadsIsNotBufferedWithoutBound() throws Exception {

@@ -4,7 +4,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheObjectAggregator;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheServerCodec;
 import org.bastion.command.Executor;
+import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
+import org.bastion.protocol.InputBudget;
 import org.bastion.stats.Stats;
 
 /** memcached's binary protocol on Netty's binary memcache codec: the stages one connection needs. */
@@ -15,7 +17,8 @@ public final class BinaryProtocol {
     /**
      * One connection's binary stages, in pipeline order: {@link BinaryBytesIn} counts raw bytes; Netty's codec frames
      * requests (header, extras and key whole, the value in chunks) and encodes responses; {@link BinaryValueLimit}
-     * answers values over {@code -I} without buffering them; Netty's aggregator joins the value chunks (its bound
+     * answers values over {@code -I} without buffering them and counts a value being received against the input
+     * budget; Netty's aggregator joins the value chunks (its bound
      * counts value bytes only, key and extras travel in the request itself, so {@code -I} is the exact bound);
      * {@link RequestQueue} holds whole requests while the client is not taking its replies; then
      * {@link BinaryCommandHandler} translates requests into commands.
@@ -29,10 +32,17 @@ public final class BinaryProtocol {
     }
 
     public static Stages stages(Executor exec, Stats stats, Session session, int maxValue) {
+        return stages(exec, stats, session, maxValue, InputBudget.unlimited(), new SecurityLog());
+    }
+
+    /** As the server builds them: partial values count against the server-wide {@code inputBudget}. */
+    public static Stages stages(Executor exec, Stats stats, Session session, int maxValue, InputBudget inputBudget,
+            SecurityLog securityLog) {
         BinaryCommandHandler handler = new BinaryCommandHandler(exec, stats, session);
         RequestQueue queue = new RequestQueue(handler);
         handler.queue(queue);
-        return new Stages(new BinaryBytesIn(handler), new BinaryMemcacheServerCodec(), new BinaryValueLimit(maxValue),
+        return new Stages(new BinaryBytesIn(handler), new BinaryMemcacheServerCodec(),
+                new BinaryValueLimit(maxValue, inputBudget, securityLog, session),
                 new BinaryMemcacheObjectAggregator(maxValue), queue, handler);
     }
 }

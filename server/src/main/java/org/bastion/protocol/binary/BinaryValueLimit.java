@@ -9,6 +9,9 @@ import io.netty.handler.codec.memcache.MemcacheContent;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheRequest;
 import io.netty.handler.codec.memcache.binary.DefaultFullBinaryMemcacheRequest;
 import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
+import org.bastion.policy.SecurityLog;
+import org.bastion.policy.Session;
+import org.bastion.protocol.InputBudget;
 
 /**
  * Sits between Netty's binary decoder and its aggregator so that no request ever makes the aggregator fail. A request
@@ -16,14 +19,54 @@ import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
  * empty value (the header still declares the real lengths), and its value chunks are dropped as they arrive: nothing
  * oversized is buffered, and the stream stays aligned on the next request. The command handler sees the declared
  * length and answers E2BIG, as memcached does after swallowing the value.
+ * <p>
+ * A value being received (up to {@code -I}) is held by the aggregator until its last byte: what has arrived of it is
+ * reported to the server's {@link InputBudget}, which closes the largest holders when the total passes the budget.
+ * Without it, 300 connections each sending 1 MB values short of their last byte and holding ended the process with
+ * {@code OutOfMemoryError} (direct memory).
  */
 public final class BinaryValueLimit extends ChannelInboundHandlerAdapter {
     private final long maxValueLength;
+    private final InputBudget budget;
+    private final SecurityLog securityLog;
+    private final Session session;
+    private InputBudget.Account account;
+    /** Value bytes of the request being aggregated that have arrived so far; 0 between requests. */
+    private long partial;
     /** Value chunks of an oversized request still to drop. */
     private boolean dropping;
 
-    BinaryValueLimit(long maxValueLength) {
+    BinaryValueLimit(long maxValueLength, InputBudget budget, SecurityLog securityLog, Session session) {
         this.maxValueLength = maxValueLength;
+        this.budget = budget;
+        this.securityLog = securityLog;
+        this.session = session;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        account = budget.open(() -> ctx.executor().execute(() -> overBudget(ctx)));
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        account.release();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        account.release();
+        ctx.fireChannelInactive();
+    }
+
+    /** Chosen by the input budget: the largest holder is closed, what it held freed. */
+    private void overBudget(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            securityLog.event(SecurityLog.Kind.OVERSIZE_VALUE, session.sourceAddress(), "closed: holding " + partial
+                    + " bytes of an unfinished binary value while the server's input budget of " + budget.limit()
+                    + " bytes is spent");
+            ctx.close();
+        }
     }
 
     /** The value length a request header declares: body minus key and extras, all unsigned. */
@@ -47,6 +90,10 @@ public final class BinaryValueLimit extends ChannelInboundHandlerAdapter {
                 ctx.fireChannelRead(headerOnly(request));
                 return;
             }
+        } else if (msg instanceof MemcacheContent content) {
+            // A value that arrived whole comes as one last chunk: nothing is held, and hold(0) costs a volatile read.
+            partial = content instanceof LastMemcacheContent ? 0 : partial + content.content().readableBytes();
+            account.hold(partial);
         }
         ctx.fireChannelRead(msg);
     }

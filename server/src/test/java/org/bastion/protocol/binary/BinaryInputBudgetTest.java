@@ -1,0 +1,84 @@
+package org.bastion.protocol.binary;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import org.bastion.policy.SecurityLog;
+import org.bastion.policy.Session;
+import org.bastion.protocol.InputBudget;
+import org.bastion.testing.TestServers;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Binary values being received count against the server's input budget: past it, the connection holding the most of
+ * an unfinished value is closed and the smaller holder is kept; a value that arrives whole holds nothing.
+ */
+class BinaryInputBudgetTest {
+    private static final int SET = 0x01;
+
+    private final TestServers.Parts parts = TestServers.parts();
+    private final InputBudget budget = new InputBudget(100_000);
+    private final List<String> logged = new ArrayList<>();
+    private final SecurityLog securityLog = new SecurityLog(0, System::nanoTime, logged::add);
+
+    private EmbeddedChannel connection() {
+        return new EmbeddedChannel(BinaryProtocol.stages(parts.exec, parts.stats, Session.local(), 1024 * 1024, budget,
+                securityLog).all());
+    }
+
+    /** A set header announcing {@code valueLength} bytes of value, then {@code sent} of them. */
+    private static ByteBuf partialSet(String key, int valueLength, int sent) {
+        ByteBuf b = Unpooled.buffer();
+        byte[] k = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        b.writeByte(0x80).writeByte(SET).writeShort(k.length).writeByte(8).writeByte(0).writeShort(0)
+                .writeInt(8 + k.length + valueLength).writeInt(0).writeLong(0);
+        b.writeInt(0).writeInt(0).writeBytes(k);
+        b.writeZero(sent);
+        return b;
+    }
+
+    @Test
+    void pastTheBudgetTheLargestPartialValueIsClosed() {
+        EmbeddedChannel big = connection();
+        EmbeddedChannel small = connection();
+        big.writeInbound(partialSet("big", 1_000_000, 80_000));
+        assertEquals(80_000, budget.held(), "the first partial value is counted");
+        small.writeInbound(partialSet("small", 1_000_000, 30_000));
+        // 110,000 held passed the budget: the larger holder was chosen, its bytes no longer counted, its close is due
+        // on its own event loop.
+        assertEquals(30_000, budget.held());
+        assertEquals(1, budget.evictions());
+        big.runPendingTasks();
+        small.runPendingTasks();
+        assertFalse(big.isOpen(), "the largest holder is closed");
+        assertTrue(small.isOpen(), "the smaller one is kept");
+        assertEquals(1, logged.size());
+        assertTrue(logged.get(0).startsWith("security event=oversize_value"), logged.get(0));
+
+        small.close();
+        assertEquals(0, budget.held(), "a closed connection holds nothing");
+        big.finishAndReleaseAll();
+        small.finishAndReleaseAll();
+    }
+
+    @Test
+    void aValueThatArrivesWholeHoldsNothing() {
+        EmbeddedChannel ch = connection();
+        ByteBuf whole = partialSet("k", 50_000, 50_000);
+        ch.writeInbound(whole);
+        assertEquals(0, budget.held());
+        ByteBuf reply = Unpooled.buffer();
+        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
+            reply.writeBytes(b);
+            b.release();
+        }
+        assertEquals(0, reply.getUnsignedShort(6), "stored");
+        ch.finishAndReleaseAll();
+    }
+}

@@ -69,6 +69,18 @@ class ShippedConfigTest {
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("MemoryDenyWriteExecute=")), "the JIT needs W+X memory");
     }
 
+    /** Under ProtectSystem=strict a snapshot needs a writable directory: the unit's state directory, named in the conf. */
+    @Test
+    void theSnapshotLineOfTheConfigurationWritesToTheUnitsStateDirectory() throws IOException {
+        assertTrue(Files.readAllLines(UNIT).contains("StateDirectory=bastion"));
+        String line = Files.readAllLines(CONF).stream().filter(l -> l.startsWith("#--snapshot-file ")).findFirst()
+                .orElseThrow();
+        String file = line.substring("#--snapshot-file ".length());
+        assertTrue(file.startsWith("/var/lib/bastion/"), file);
+        Flags.Parsed uncommented = Flags.parse("@" + CONF, "--snapshot-file", file, "--snapshot-interval", "3600");
+        assertEquals(Path.of(file), uncommented.settings().snapshotFile());
+    }
+
     @Test
     void systemdAcceptsTheUnitWhereItCanCheck(@TempDir Path dir) throws Exception {
         Path analyze = Path.of("/usr/bin/systemd-analyze");

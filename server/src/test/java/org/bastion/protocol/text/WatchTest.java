@@ -34,10 +34,14 @@ class WatchTest {
         {"set t 0 100 3\r\nabc\r\n", "\r\n"},
     };
 
+    /** How long the watch stream must be silent for a session's lines to be taken as complete. */
+    private static final int QUIET_MS = 1000;
+
     private static String watchSession(int port, String watch) throws Exception {
         try (Socket w = new Socket()) {
             w.connect(new InetSocketAddress("127.0.0.1", port));
-            w.setSoTimeout(300);
+            // Generous: a loaded machine (CI) was seen to take more than 300 ms for the first reply.
+            w.setSoTimeout(5000);
             w.getOutputStream().write(("watch " + watch + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             String first = read(w.getInputStream(), 4);
             try (WireClient c = WireClient.connect(port)) {
@@ -45,7 +49,8 @@ class WatchTest {
                     c.call(step[0], step[1]);
                 }
             }
-            Thread.sleep(300);
+            // Every line is in once the stream has been quiet this long (a fixed 300 ms wait lost lines under load).
+            w.setSoTimeout(QUIET_MS);
             String lines = first + readAll(w.getInputStream());
             return lines.replaceAll("ts=\\d+\\.\\d+ gid=\\d+", "ts=T gid=G").replaceAll("cfd=\\d+", "cfd=C")
                     .replaceAll("rport=\\d+", "rport=P");

@@ -107,6 +107,9 @@ public final class CommandExecutor implements Executor {
                 return Outcome.Done.NOT_ENABLED;
             }
             Watcher watcher = stats.watchers.attach(watch.flags(), Watcher.CAPACITY_BYTES);
+            if (watcher == null) {
+                return Outcome.Done.TOO_MANY_WATCHERS;
+            }
             return new Outcome.Watching(watcher, () -> stats.watchers.detach(watcher));
         } else if (command instanceof Command.Verbosity verbosity) {
             control.verbosity(verbosity.level());

@@ -35,7 +35,9 @@ public sealed interface Outcome {
         /** A command the server was started without ({@code watch} under {@code -W}). */
         NOT_ENABLED,
         /** {@code lru_crawler metadump} of a class that does not exist. */
-        BAD_CLASS
+        BAD_CLASS,
+        /** {@code watch} with {@link org.bastion.stats.LogWatchers#LIMIT} watchers already attached. */
+        TOO_MANY_WATCHERS
     }
 
     /** Policy said no; the reason decides the reply (memcached's for {@code -F}/{@code -A}/{@code -X}). */

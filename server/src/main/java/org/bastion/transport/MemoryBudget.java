@@ -1,5 +1,9 @@
 package org.bastion.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.internal.PlatformDependent;
 import org.bastion.config.Settings;
@@ -75,6 +79,22 @@ public final class MemoryBudget {
     static WriteBufferWaterMark waterMark() {
         return new WriteBufferWaterMark(LOW_WATER, HIGH_WATER);
     }
+
+    /**
+     * Counts a pending reply buffer by its capacity, the memory it holds, where Netty counts its readable bytes: a reply
+     * buffer grown by doubling holds up to twice what it carries, and counting only what it carries let 900 watchers
+     * that never read hold twice the output budget and end the process out of direct memory. The water marks and
+     * {@link OutputGuard} both see this figure.
+     */
+    static final MessageSizeEstimator HELD_MEMORY = () -> msg -> {
+        if (msg instanceof ByteBuf buf) {
+            return buf.capacity();
+        }
+        if (msg instanceof ByteBufHolder holder) {
+            return holder.content().capacity();
+        }
+        return msg instanceof FileRegion ? 0 : 8;
+    };
 
     public long inputBudget() {
         return input.limit();

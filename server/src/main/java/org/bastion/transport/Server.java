@@ -231,6 +231,7 @@ public final class Server implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Output backpressure: past the high mark a connection's requests are not read until it drains.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, MemoryBudget.waterMark())
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, MemoryBudget.HELD_MEMORY)
                 // Off until the gate admits the connection: a refused client is never read.
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);

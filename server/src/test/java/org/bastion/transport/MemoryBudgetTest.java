@@ -36,4 +36,20 @@ class MemoryBudgetTest {
             assertTrue(line.contains("could hold " + 1024 * perConnection / (1 << 20) + " MiB without the totals"), line);
         }
     }
+
+    /** Pending replies count at what they hold: a buffer grown to 128 KiB that carries 65 KiB counts 128 KiB. */
+    @Test
+    void pendingRepliesCountByTheMemoryTheyHold() {
+        io.netty.buffer.ByteBuf grown = io.netty.buffer.Unpooled.buffer(512);
+        grown.writeZero(65 * 1024);
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+        ch.config().setMessageSizeEstimator(MemoryBudget.HELD_MEMORY);
+        ch.config().setWriteBufferWaterMark(MemoryBudget.waterMark());
+        assertTrue(grown.capacity() >= 128 * 1024, "grown by doubling: " + grown.capacity());
+        ch.write(grown);
+        long held = OutputGuard.held(ch);
+        // Netty adds a fixed per-entry overhead (96 bytes) to whatever the estimator says.
+        assertTrue(held >= grown.capacity() && held < grown.capacity() + 256, "its capacity, not its 65 KiB: " + held);
+        ch.finishAndReleaseAll();
+    }
 }

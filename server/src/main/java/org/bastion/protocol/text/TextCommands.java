@@ -40,6 +40,7 @@ final class TextCommands {
     private static final byte[] METADUMP_DISABLED = Replies.ascii("ERROR metadump not allowed\r\n");
     private static final byte[] WATCH_DISABLED = Replies.ascii("CLIENT_ERROR watch not allowed\r\n");
     /** memcached's reply under {@code -W}. */
+    private static final byte[] WATCHER_TOO_MANY = Replies.ascii("WATCHER_TOO_MANY log watcher limit reached\r\n");
     private static final byte[] WATCH_NOT_ENABLED = Replies.ascii("CLIENT_ERROR watch commands not allowed\r\n");
     private static final byte[] BAD_CLASS = Replies.ascii("BADCLASS invalid class id\r\n");
 
@@ -614,6 +615,8 @@ final class TextCommands {
             reply.write(WATCH_DISABLED);
         } else if (outcome == Outcome.Done.NOT_ENABLED) {
             reply.write(WATCH_NOT_ENABLED);
+        } else if (outcome == Outcome.Done.TOO_MANY_WATCHERS) {
+            reply.write(WATCHER_TOO_MANY);
         } else {
             reply.write(refusal((Outcome.Refused) outcome));
         }

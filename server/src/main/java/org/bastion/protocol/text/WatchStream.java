@@ -21,6 +21,7 @@ final class WatchStream implements Runnable {
 
     private final ChannelHandlerContext ctx;
     private final Watcher watcher;
+    private final java.util.List<String> lines = new java.util.ArrayList<>();
 
     private WatchStream(ChannelHandlerContext ctx, Watcher watcher) {
         this.ctx = ctx;
@@ -71,15 +72,20 @@ final class WatchStream implements Runnable {
             channel.eventLoop().schedule(this, 20, TimeUnit.MILLISECONDS);
             return;
         }
-        ByteBuf buf = null;
+        // Lines first, then one buffer of exactly their size: a buffer grown by doubling would hold up to twice that.
+        lines.clear();
+        int bytes = 0;
         String line;
-        while ((buf == null || buf.readableBytes() < CHUNK) && (line = watcher.poll()) != null) {
-            if (buf == null) {
-                buf = ctx.alloc().buffer(Math.max(256, line.length()));
-            }
-            buf.writeCharSequence(line, StandardCharsets.ISO_8859_1);
+        while (bytes < CHUNK && (line = watcher.poll()) != null) {
+            lines.add(line);
+            bytes += line.length();
         }
-        if (buf != null) {
+        if (bytes > 0) {
+            ByteBuf buf = ctx.alloc().buffer(bytes, bytes);
+            for (String l : lines) {
+                buf.writeCharSequence(l, StandardCharsets.ISO_8859_1);
+            }
+            lines.clear();
             ctx.writeAndFlush(buf, ctx.voidPromise());
             if (watcher.queuedBytes() > 0) {
                 channel.eventLoop().execute(this);

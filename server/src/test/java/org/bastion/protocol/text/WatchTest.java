@@ -94,6 +94,54 @@ class WatchTest {
         }
     }
 
+    /** What the watch after {@link LogWatchers#LIMIT} open watchers is answered, and after one of them closed. */
+    private static String[] watchPastTheLimit(int port) throws Exception {
+        java.util.List<WireClient> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < LogWatchers.LIMIT; i++) {
+                WireClient w = WireClient.connect(port);
+                open.add(w);
+                assertEquals("OK", w.call("watch mutations\r\n"), "watcher " + i);
+            }
+            String refused;
+            try (WireClient extra = WireClient.connect(port)) {
+                refused = extra.call("watch mutations\r\n");
+            }
+            open.remove(0).close();
+            // The watcher is let go when its connection is seen closed: ask until it is (bounded).
+            String again = "";
+            for (int i = 0; i < 50 && !again.equals("OK"); i++) {
+                Thread.sleep(20);
+                try (WireClient extra = WireClient.connect(port)) {
+                    again = extra.call("watch mutations\r\n");
+                }
+            }
+            return new String[] {refused, again};
+        } finally {
+            for (WireClient w : open) {
+                w.close();
+            }
+        }
+    }
+
+    @Test
+    void atMostTwentyWatchersAsMemcached() throws Exception {
+        String[] expected;
+        try (MemcachedProcess memcached = MemcachedProcess.start()) {
+            expected = watchPastTheLimit(memcached.port());
+        }
+        assertEquals("WATCHER_TOO_MANY log watcher limit reached", expected[0], "memcached 1.6.18's reply");
+        Server server = Server.start(Settings.builder().port(0).threads(2).build());
+        try {
+            String[] got = watchPastTheLimit(server.port());
+            assertEquals(expected[0], got[0]);
+            assertEquals(expected[1], got[1], "a closed watcher's place is free again");
+            assertEquals("OK", got[1]);
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void keyStreamsAreRefusedToReadOnlySourcesAndAllIsOffUnderX() throws Exception {
         Server server = Server.start(PolicyServers.settings().readOnlyFrom("127.0.0.2/32").build());

@@ -124,7 +124,7 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.SlabsAutomove) {
             return Outcome.Done.OK;
         } else if (command instanceof Command.Metadump dump) {
-            List<String> items = report.metadump(dump.classes());
+            java.util.Iterator<String> items = report.metadump(dump.classes());
             return items == null ? Outcome.Done.BAD_CLASS : new Outcome.ItemDump(items);
         } else if (command instanceof Command.RefreshCerts) {
             String error = control.refreshCerts();

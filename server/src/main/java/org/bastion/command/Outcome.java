@@ -139,7 +139,7 @@ public sealed interface Outcome {
         }
     }
 
-    /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends. */
-    record ItemDump(List<String> items) implements Outcome {
+    /** {@code lru_crawler metadump}'s item lines, in memcached's format, without line ends, made as they are read. */
+    record ItemDump(java.util.Iterator<String> items) implements Outcome {
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import org.bastion.config.Settings;
 import org.bastion.store.Item;
+import org.bastion.store.Key;
 import org.bastion.store.SizeClasses;
 import org.bastion.store.Store;
 
@@ -301,9 +302,10 @@ public final class StatsReport {
      * {@code lru_crawler metadump}: one line per live item in memcached's format ({@code key=<url-encoded key>
      * exp=<unix time or -1> la=<unix time> cas=<cas> fetch=<yes|no> cls=<class> size=<bytes>}), where the class and
      * size are Bastion's ({@code stats slabs}' classes, the weight {@code -m} counts). {@code classes} is
-     * {@code all}, {@code hash} or comma-separated class ids; null when an id is not a class.
+     * {@code all}, {@code hash} or comma-separated class ids; null when an id is not a class. The lines are made as
+     * they are asked for: the caller writes them as its client takes them, never a copy of the whole store.
      */
-    public List<String> metadump(String classes) {
+    public java.util.Iterator<String> metadump(String classes) {
         int count = new SizeClasses(settings.maxItemSize()).count();
         boolean[] wanted = new boolean[count + 1];
         if (classes.equals("all") || classes.equals("hash")) {
@@ -322,23 +324,53 @@ public final class StatsReport {
                 wanted[c] = true;
             }
         }
-        List<String> out = new ArrayList<>();
+        java.util.Iterator<java.util.Map.Entry<Key, Item>> entries = store.liveEntries();
+        return new java.util.Iterator<>() {
+            private String next = advance();
+
+            private String advance() {
+                while (entries.hasNext()) {
+                    java.util.Map.Entry<Key, Item> e = entries.next();
+                    String line = line(e.getKey(), e.getValue(), count, wanted);
+                    if (line != null) {
+                        return line;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public String next() {
+                if (next == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                String line = next;
+                next = advance();
+                return line;
+            }
+        };
+    }
+
+    /** One item's metadump line, or null when its class is not among {@code wanted}. */
+    private String line(Key key, Item item, int count, boolean[] wanted) {
+        long weight = Store.weigh(key, item.value.length);
+        int cls = SizeClasses.classOf(weight);
+        if (cls > count || !wanted[cls]) {
+            return null;
+        }
         long nowNanos = store.clock().nanoTime();
         long nowSeconds = store.clock().wallMillis() / 1000;
-        store.forEachLive((key, item) -> {
-            long weight = Store.weigh(key, item.value.length);
-            int cls = SizeClasses.classOf(weight);
-            if (cls > count || !wanted[cls]) {
-                return;
-            }
-            long exp = item.expiresAt == Item.NEVER ? -1
-                    : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
-            long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess) / 1_000_000_000L;
-            out.add("key=" + uriEncode(key.bytes) + " exp=" + exp + " la=" + lastAccess + " cas="
-                    + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + cls
-                    + " size=" + weight);
-        });
-        return out;
+        long exp = item.expiresAt == Item.NEVER ? -1
+                : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
+        long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess) / 1_000_000_000L;
+        return "key=" + uriEncode(key.bytes) + " exp=" + exp + " la=" + lastAccess + " cas="
+                + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + cls
+                + " size=" + weight;
     }
 
     /** memcached's {@code uriencode}: letters, digits and {@code -._~} as they are, every other byte as %XX. */

@@ -175,7 +175,8 @@ class CommandExecutorTest {
     void metadumpListsLiveItemsAndIsOffUnderDumpingDisabled() {
         set("a b", "v");
         Outcome dump = parts.exec.execute(readOnly, new Command.Metadump("all"));
-        List<String> items = assertInstanceOf(Outcome.ItemDump.class, dump).items();
+        List<String> items = new java.util.ArrayList<>();
+        assertInstanceOf(Outcome.ItemDump.class, dump).items().forEachRemaining(items::add);
         assertEquals(1, items.size());
         assertTrue(items.get(0).matches("key=a%20b exp=-1 la=\\d+ cas=\\d+ fetch=no cls=1 size=\\d+"), items.get(0));
         assertSame(Outcome.Done.BAD_CLASS, run(new Command.Metadump("99")));

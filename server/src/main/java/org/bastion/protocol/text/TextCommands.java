@@ -101,6 +101,8 @@ final class TextCommands {
     private MetaCommands.PendingSet pendingMeta;
     /** What a {@link Next#WAIT} waits for (a snapshot being written), or null. */
     private java.util.concurrent.CompletableFuture<String> waitingFor;
+    /** A metadump paused while its client catches up, or null. */
+    private java.util.Iterator<String> dumping;
     /** Set once {@code watch} is accepted: from then on input is ignored, as memcached does. */
     private boolean watching;
 
@@ -383,6 +385,8 @@ final class TextCommands {
         }
         if (writeAt > 0) {
             writeValues();
+        } else if (dumping != null) {
+            writeDump();
         }
         return next;
     }
@@ -769,6 +773,26 @@ final class TextCommands {
         send(outcome instanceof Outcome.Refused refused ? refusal(refused) : Replies.OK, noreply);
     }
 
+    /**
+     * Writes metadump lines as the client takes them: when it falls behind (the channel passes its high water mark) it
+     * stops and asks the decoder to {@link Next#PAUSE}, keeping its place in the store until {@link #resume()}. A
+     * dump of a million items never exists whole, on the heap or in output buffers, and its event loop serves other
+     * connections between the pieces.
+     */
+    private void writeDump() {
+        while (dumping.hasNext()) {
+            ByteBuf buf = reply.buf();
+            buf.writeCharSequence(dumping.next(), StandardCharsets.ISO_8859_1);
+            buf.writeByte('\n');
+            if (reply.mustPause()) {
+                next = Next.PAUSE;
+                return;
+            }
+        }
+        dumping = null;
+        reply.write(Replies.END);
+    }
+
     /** {@code lru_crawler metadump all|hash|<ids>}: the one crawler command memcached's tools need. */
     private void lruCrawler() {
         if (ntok != 3 || !tokenIs(1, "metadump")) {
@@ -777,12 +801,8 @@ final class TextCommands {
         }
         Outcome outcome = exec.execute(session, new Command.Metadump(token(2)));
         if (outcome instanceof Outcome.ItemDump dump) {
-            ByteBuf buf = reply.buf();
-            for (String item : dump.items()) {
-                buf.writeCharSequence(item, StandardCharsets.ISO_8859_1);
-                buf.writeByte('\n');
-            }
-            reply.write(Replies.END);
+            dumping = dump.items();
+            writeDump();
         } else if (outcome == Outcome.Refused.DUMP_DISABLED) {
             reply.write(METADUMP_DISABLED);
         } else if (outcome instanceof Outcome.Refused refused) {

@@ -80,6 +80,48 @@ class BackpressureTest {
         ch.finishAndReleaseAll();
     }
 
+    /**
+     * {@code lru_crawler metadump all} of 3,000 items (about 300 KB of lines) to a client that does not read: held to the
+     * high mark plus one chunk, then every line once, then END and the next command's reply, as the client reads.
+     */
+    @Test
+    void metadumpPausesPastTheHighMarkAndCompletesAsTheClientReads() {
+        SlowReader reader = new SlowReader();
+        EmbeddedChannel ch = channel(reader, TestServers.parts());
+        int items = 3000;
+        StringBuilder set = new StringBuilder();
+        for (int i = 0; i < items; i++) {
+            set.append("set dump:key:").append(i).append(" 0 0 1 noreply\r\nv\r\n");
+        }
+        ch.writeInbound(Unpooled.wrappedBuffer(set.toString().getBytes(StandardCharsets.ISO_8859_1)));
+        ch.writeInbound(Unpooled.wrappedBuffer("lru_crawler metadump all\r\nversion\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1)));
+        ch.runPendingTasks();
+        assertFalse(ch.isWritable());
+        assertTrue(reader.held() <= HIGH + 70 * 1024, "held " + reader.held() + " bytes");
+        assertFalse(ch.config().isAutoRead(), "the connection is not read while its client is behind");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ChannelHandlerContext ctx = ch.pipeline().context("reader");
+        for (int round = 0; round < 1000 && !out.toString(StandardCharsets.ISO_8859_1).endsWith("VERSION 1.6.18\r\n");
+                round++) {
+            assertTrue(reader.held() <= HIGH + 70 * 1024);
+            reader.take(ctx);
+            ch.runPendingTasks();
+            drain(ch, out);
+        }
+        String[] lines = out.toString(StandardCharsets.ISO_8859_1).split("\n");
+        assertEquals(items + 2, lines.length, "every item once, END and VERSION");
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (int i = 0; i < items; i++) {
+            assertTrue(lines[i].startsWith("key=dump%3Akey%3A"), lines[i]);
+            keys.add(lines[i].substring(0, lines[i].indexOf(' ')));
+        }
+        assertEquals(items, keys.size(), "no item twice");
+        assertEquals("END\r", lines[items]);
+        assertEquals("VERSION 1.6.18\r", lines[items + 1]);
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void aReplyThatCannotBeCompletedClosesTheConnection() {
         SlowReader reader = new SlowReader();

@@ -44,48 +44,71 @@ class HostileLoadIT {
     @Test
     void partialGetLinesDoNotTakeTheServerDown() throws Exception {
         try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0", "-m", "64")) {
-            List<Socket> sockets = new ArrayList<>();
-            ExecutorService senders = Executors.newFixedThreadPool(30);
-            try {
-                byte[] chunk = "a".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
-                for (int i = 0; i < 300; i++) {
-                    Socket s = connect(server.port, ATTACKER);
-                    sockets.add(s);
-                    senders.execute(() -> {
-                        try {
-                            OutputStream out = s.getOutputStream();
-                            out.write("get ".getBytes(StandardCharsets.US_ASCII));
-                            for (int k = 0; k < 10; k++) {
-                                out.write(chunk);
-                            }
-                        } catch (IOException closedByTheServer) {
-                            // the input budget's doing, or the socket closed at the end
-                        }
-                    });
+            byte[] chunk = "a".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+            holdPartialInput(server, 15, "get x\r\n", "END\r\n", out -> {
+                out.write("get ".getBytes(StandardCharsets.US_ASCII));
+                for (int k = 0; k < 10; k++) {
+                    out.write(chunk);
                 }
-                senders.shutdown();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-                for (int i = 0; i < 6 || (!senders.isTerminated() && System.nanoTime() < deadline); i++) {
-                    try {
-                        assertServed(server.port, "get x\r\n", "END\r\n");
-                    } catch (IOException e) {
-                        throw new AssertionError("the bystander was not served (" + e + "); server alive: "
-                                + server.process.isAlive() + "; its output: " + server.errText(), e);
-                    }
-                    senders.awaitTermination(200, TimeUnit.MILLISECONDS);
-                }
-                assertTrue(senders.isTerminated(), "every attacker either sent its line or was closed");
+            }, () -> {
                 // Sent, but not all held: past the input budget the largest holders were closed.
                 long open = currConnections(server.port);
                 assertTrue(open < 200, open + " connections still open of 300 partial senders");
-            } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
-                senders.shutdownNow();
-            }
+            });
             assertServed(server.port, "version\r\n", "\r\n");
             assertSurvived(server);
+        }
+    }
+
+    /** What one attacking connection sends before it holds. */
+    private interface Attack {
+        void send(OutputStream out) throws IOException;
+    }
+
+    /** What to check while the attackers still hold their connections. */
+    private interface Check {
+        void run() throws IOException;
+    }
+
+    /**
+     * 300 connections from the attacker's address each send {@code attack} (30 at a time) and hold, while the bystander
+     * sends {@code request} (at least six times, and until every attacker has sent or been closed, at most
+     * {@code seconds}) and must be served each time; then {@code whileHeld} runs, and the attackers close.
+     */
+    private static void holdPartialInput(Jar.Server server, int seconds, String request, String end, Attack attack,
+            Check whileHeld) throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(30);
+        try {
+            for (int i = 0; i < 300; i++) {
+                Socket s = connect(server.port, ATTACKER);
+                sockets.add(s);
+                senders.execute(() -> {
+                    try {
+                        attack.send(s.getOutputStream());
+                    } catch (IOException closedByTheServer) {
+                        // the input budget's doing, or the socket closed at the end
+                    }
+                });
+            }
+            senders.shutdown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            for (int i = 0; i < 6 || (!senders.isTerminated() && System.nanoTime() < deadline); i++) {
+                try {
+                    assertServed(server.port, request, end);
+                } catch (IOException e) {
+                    throw new AssertionError("the bystander was not served (" + e + "); server alive: "
+                            + server.process.isAlive() + "; its output: " + server.errText(), e);
+                }
+                senders.awaitTermination(200, TimeUnit.MILLISECONDS);
+            }
+            assertTrue(senders.isTerminated(), "every attacker either sent its bytes or was closed");
+            whileHeld.run();
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+            senders.shutdownNow();
         }
     }
 
@@ -97,44 +120,19 @@ class HostileLoadIT {
     @Test
     void partialBinaryValuesDoNotTakeTheServerDown() throws Exception {
         try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0", "-m", "64")) {
-            List<Socket> sockets = new ArrayList<>();
-            ExecutorService senders = Executors.newFixedThreadPool(30);
-            try {
-                for (int i = 0; i < 300; i++) {
-                    Socket s = connect(server.port, ATTACKER);
-                    sockets.add(s);
-                    senders.execute(() -> {
-                        try {
-                            OutputStream out = s.getOutputStream();
-                            out.write(binarySetHeader("k", 1_000_000));
-                            byte[] chunk = new byte[90_000];
-                            for (int k = 0; k < 10; k++) {
-                                out.write(chunk);
-                            }
-                        } catch (IOException closedByTheServer) {
-                            // the input budget's doing, or the socket closed at the end
-                        }
-                    });
+            byte[] chunk = new byte[90_000];
+            holdPartialInput(server, 20, "version\r\n", "\r\n", out -> {
+                out.write(binarySetHeader("k", 1_000_000));
+                for (int k = 0; k < 10; k++) {
+                    out.write(chunk);
                 }
-                senders.shutdown();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                for (int i = 0; i < 6 || (!senders.isTerminated() && System.nanoTime() < deadline); i++) {
-                    try {
-                        assertServed(server.port, "version\r\n", "\r\n");
-                    } catch (IOException e) {
-                        throw new AssertionError("the bystander was not served (" + e + "); server alive: "
-                                + server.process.isAlive() + "; its output: " + server.errText(), e);
-                    }
-                    senders.awaitTermination(200, TimeUnit.MILLISECONDS);
+            }, () -> {
+                try {
+                    server.awaitLine(java.util.regex.Pattern.compile("security event=oversize_value"), 10);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
                 }
-                assertTrue(senders.isTerminated(), "every attacker either sent its bytes or was closed");
-                server.awaitLine(java.util.regex.Pattern.compile("security event=oversize_value"), 10);
-            } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
-                senders.shutdownNow();
-            }
+            });
             assertServed(server.port, "version\r\n", "\r\n");
             assertSurvived(server);
         }

@@ -112,25 +112,16 @@ class OutputGuardTest {
         TestServers.Parts parts = TestServers.parts();
         List<String> logged = new ArrayList<>();
         OutputGuard guard = new OutputGuard(70_000, new SecurityLog(0, System::nanoTime, logged::add));
-        StringBuilder set = new StringBuilder();
-        StringBuilder get = new StringBuilder("get");
-        for (int i = 0; i < 8; i++) {
-            set.append("set k").append(i).append(" 0 0 ").append(VALUE).append(" noreply\r\n")
-                    .append("v".repeat(VALUE)).append("\r\n");
-            get.append(" k").append(i);
-        }
-        get.append("\r\n");
-
         SlowReader readerA = new SlowReader();
         SlowReader readerB = new SlowReader();
         SlowReader readerC = new SlowReader();
         EmbeddedChannel a = connection(parts, readerA, guard);
         EmbeddedChannel b = connection(parts, readerB, guard);
         EmbeddedChannel c = connection(parts, readerC, guard);
-        send(a, set.toString());
-        send(a, get.toString());
+        String get = fill(a);
+        send(a, get);
         send(b, "get k0 k1\r\n");
-        send(b, get.toString());
+        send(b, get);
         send(c, "get k0 k1\r\n");
         assertFalse(a.isWritable());
         assertFalse(b.isWritable());

@@ -197,8 +197,8 @@ class HostileLoadIT {
      * Many clients that never read, each asking for 10 MB of replies: each is held to its high water mark plus a value,
      * and past the total output budget (8 MiB, half of the 16 MiB of direct memory here) the ones holding the most are
      * closed, so together they cannot exhaust direct memory and the bystander is served throughout. With the budget
-     * checked only every 100 ms, 80 such clients ended the process by {@code OutOfMemoryError} about once in fifteen
-     * runs and 200 every time; 300 connect here.
+     * checked only every 100 ms, 80 such clients ended the process by {@code OutOfMemoryError} in one CI run and 200
+     * every time; 300 connect here.
      */
     @Test
     void manyClientsThatNeverReadAreBoundedInTotal() throws Exception {

@@ -35,6 +35,9 @@ public final class Snapshots {
     /** Set once the server is serving: only then does a stop write (a failed start must not overwrite the file). */
     private volatile boolean armed;
     private volatile long lastWrittenMillis;
+    private volatile SnapshotFile.Written lastWritten;
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private volatile Loaded loaded;
 
     /** What the load at start-up did. */
@@ -183,9 +186,36 @@ public final class Snapshots {
         return lastWrittenMillis;
     }
 
+    /**
+     * The figures for {@code stats}, as name/value pairs: writes and failures since start, the last write's time (unix
+     * seconds, 0 for none), items, file bytes and duration, and the items the start-up load restored.
+     */
+    public String[][] figures() {
+        SnapshotFile.Written last = lastWritten;
+        Loaded load = loaded;
+        return new String[][] {
+            {"snapshot_writes", Long.toString(writes.get())},
+            {"snapshot_failures", Long.toString(failures.get())},
+            {"snapshot_last_write", Long.toString(lastWrittenMillis / 1000)},
+            {"snapshot_last_items", Long.toString(last == null ? 0 : last.items())},
+            {"snapshot_last_file_bytes", Long.toString(last == null ? 0 : last.fileBytes())},
+            {"snapshot_last_seconds",
+                String.format(java.util.Locale.ROOT, "%.3f", last == null ? 0.0 : last.seconds())},
+            {"snapshot_loaded_items", Long.toString(load == null ? 0 : load.restored())},
+        };
+    }
+
     private SnapshotFile.Written writeNow() throws IOException {
-        SnapshotFile.Written written = SnapshotFile.write(file, version, new StoreItems(store), store.itemCount(),
-                log, pauseMillis > 0 ? this::pause : null);
+        SnapshotFile.Written written;
+        try {
+            written = SnapshotFile.write(file, version, new StoreItems(store), store.itemCount(), log,
+                    pauseMillis > 0 ? this::pause : null);
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            throw e;
+        }
+        lastWritten = written;
+        writes.incrementAndGet();
         lastWrittenMillis = System.currentTimeMillis();
         return written;
     }

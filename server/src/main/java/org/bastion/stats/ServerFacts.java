@@ -1,6 +1,6 @@
 package org.bastion.stats;
 
-/** What {@code stats settings} reports of the running server that its settings do not say. */
+/** What {@code stats} and {@code stats settings} report of the running server that its settings do not say. */
 public interface ServerFacts {
     /** The bound TCP port. */
     int port();
@@ -13,6 +13,11 @@ public interface ServerFacts {
 
     /** The memory budget's figures (name, value) for {@code stats settings}; none when the server has no transport. */
     default String[][] budget() {
+        return new String[0][];
+    }
+
+    /** The snapshot figures (name, value) for {@code stats}; none without {@code --snapshot-file}. */
+    default String[][] snapshotFigures() {
         return new String[0][];
     }
 

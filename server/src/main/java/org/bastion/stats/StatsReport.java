@@ -99,6 +99,9 @@ public final class StatsReport {
             stat(out, "ssl_handshake_errors", s.sslHandshakeErrors.sum());
             stat(out, "time_since_server_cert_refresh", (System.nanoTime() - s.certRefreshedAtNanos) / 1_000_000_000L);
         }
+        for (String[] figure : facts.snapshotFigures()) {
+            stat(out, figure[0], figure[1]);
+        }
         stat(out, "bytes", store.weightedBytes());
         stat(out, "curr_items", store.itemCount());
         stat(out, "total_items", s.totalItems.sum());

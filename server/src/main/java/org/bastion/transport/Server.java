@@ -496,6 +496,11 @@ public final class Server implements AutoCloseable {
         }
 
         @Override
+        public String[][] snapshotFigures() {
+            return snapshots == null ? new String[0][] : snapshots.figures();
+        }
+
+        @Override
         public String refreshCerts() {
             return Server.this.refreshCerts();
         }

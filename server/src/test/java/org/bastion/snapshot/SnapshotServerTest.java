@@ -1,6 +1,7 @@
 package org.bastion.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -52,6 +53,34 @@ class SnapshotServerTest {
                 assertEquals(0x0a, b.readResponse().opcode(), "the noop after it is answered after it");
                 assertEquals(2, SnapshotFile.verify(file).items());
             }
+        }
+    }
+
+    /** {@code stats} says what the snapshots did, under Bastion's own names; without snapshots it says nothing of them. */
+    @Test
+    void statsReportTheSnapshots() throws Exception {
+        Path file = dir.resolve("stats.snap");
+        try (Server server = start(file, null); WireClient c = WireClient.connect(server.port())) {
+            String before = c.call("stats\r\n", "END\r\n");
+            assertTrue(before.contains("STAT snapshot_writes 0\r\n"), before);
+            assertTrue(before.contains("STAT snapshot_last_write 0\r\n"), before);
+            assertEquals("STORED", c.call("set a 0 0 1\r\nx\r\n"));
+            assertEquals("STORED", c.call("set b 0 0 1\r\ny\r\n"));
+            assertEquals("OK", c.call("snapshot\r\n"));
+            String after = c.call("stats\r\n", "END\r\n");
+            assertTrue(after.contains("STAT snapshot_writes 1\r\n"), after);
+            assertTrue(after.contains("STAT snapshot_failures 0\r\n"), after);
+            assertTrue(after.contains("STAT snapshot_last_items 2\r\n"), after);
+            assertTrue(after.contains("STAT snapshot_last_file_bytes " + Files.size(file) + "\r\n"), after);
+            long written = Long.parseLong(after.replaceAll("(?s).*STAT snapshot_last_write (\\d+)\r\n.*", "$1"));
+            assertTrue(Math.abs(written - System.currentTimeMillis() / 1000) < 60, "a unix time: " + written);
+        }
+        try (Server server = start(file, null); WireClient c = WireClient.connect(server.port())) {
+            assertTrue(c.call("stats\r\n", "END\r\n").contains("STAT snapshot_loaded_items 2\r\n"));
+        }
+        try (Server server = Server.start(Settings.builder().port(0).threads(1).build());
+                WireClient c = WireClient.connect(server.port())) {
+            assertFalse(c.call("stats\r\n", "END\r\n").contains("snapshot_"), "no snapshot lines without them");
         }
     }
 

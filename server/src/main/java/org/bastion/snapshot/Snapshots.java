@@ -93,12 +93,14 @@ public final class Snapshots {
         StoreItems.Loaded sink = new StoreItems.Loaded(store);
         try {
             SnapshotFormat.Header header = SnapshotFile.load(file, sink, log);
-            long leftOut = Math.max(0, sink.restored - store.itemCount());
-            String summary = "loaded " + sink.restored + " items (" + sink.bytes + " bytes) from " + file
+            // Left out: not loaded once the store was full, and any the store evicted while loading.
+            long evicted = Math.max(0, sink.restored - store.itemCount());
+            long leftOut = sink.leftOut + evicted;
+            String summary = "loaded " + (sink.restored - evicted) + " items (" + sink.bytes + " bytes) from " + file
                     + " written by Bastion " + header.writerVersion() + " (format " + header.formatVersion() + ")"
                     + "; skipped " + sink.expired + " expired, refused " + sink.refused + " over -I (or -M full)"
                     + ", left out " + leftOut + " beyond -m";
-            loaded = new Loaded(true, sink.read, sink.restored - leftOut, sink.expired, sink.refused, leftOut, false,
+            loaded = new Loaded(true, sink.read, sink.restored - evicted, sink.expired, sink.refused, leftOut, false,
                     summary);
             log.accept(summary);
             return loaded;

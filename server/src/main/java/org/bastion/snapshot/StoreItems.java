@@ -6,9 +6,10 @@ import org.bastion.store.Item;
 import org.bastion.store.Store;
 
 /**
- * The one place that knows how the store holds an item: streams live items out through {@link Store#forEachLive}
- * and puts loaded ones back through {@link Store#restore}. Expiry is converted between the store clock's nanoseconds
- * and the file's absolute Unix milliseconds, so a TTL keeps counting down while the server is stopped.
+ * The one place that knows how the store holds an item: streams live items out, most recently used first, through
+ * {@link Store#forEachLiveRecentFirst} and puts loaded ones back through {@link Store#restore}. Expiry is converted
+ * between the store clock's nanoseconds and the file's absolute Unix milliseconds, so a TTL keeps counting down while
+ * the server is stopped.
  */
 final class StoreItems implements SnapshotFile.Source {
     private final Store store;
@@ -22,7 +23,7 @@ final class StoreItems implements SnapshotFile.Source {
         long nanoNow = store.clock().nanoTime();
         long wallNow = store.clock().wallMillis();
         try {
-            store.forEachLive((key, item) -> {
+            store.forEachLiveRecentFirst((key, item) -> {
                 long expires = item.expiresAt == Item.NEVER ? 0
                         : Math.max(1, wallNow + Math.floorDiv(item.expiresAt - nanoNow, 1_000_000L));
                 try {
@@ -44,6 +45,7 @@ final class StoreItems implements SnapshotFile.Source {
         long restored;
         long expired;
         long refused;
+        long leftOut;
         long bytes;
 
         Loaded(Store store) {
@@ -62,6 +64,13 @@ final class StoreItems implements SnapshotFile.Source {
                     return;
                 }
                 remaining = leftMillis * 1_000_000L;
+            }
+            if (!store.hasRoomFor(key.length, value.length)) {
+                // The file holds the most recently used first: once the store is full, the rest are the colder ones.
+                // Evicting for them would be worse than random: the admission policy knows none of them yet, and
+                // was seen to keep the last ones loaded.
+                leftOut++;
+                return;
             }
             if (store.restore(key, value, flags, remaining, cas)) {
                 restored++;

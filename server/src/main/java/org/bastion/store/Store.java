@@ -600,6 +600,11 @@ public final class Store {
         return limitBytes;
     }
 
+    /** Whether an item of these sizes fits beside what is held now without evicting anything. */
+    public boolean hasRoomFor(int keyLength, int valueLength) {
+        return weightedBytes() + keyLength + valueLength + ENTRY_OVERHEAD <= limitBytes;
+    }
+
     /**
      * A new memory limit ({@code cache_memlimit}). Lowering it evicts at once, by the same policy as any eviction; with
      * {@code -M} nothing is evicted and writes are refused until items go.
@@ -675,6 +680,27 @@ public final class Store {
                 return e;
             }
         };
+    }
+
+    /**
+     * As {@link #forEachLive}, the most recently used first: keys and last-access times are collected (about 30 bytes
+     * per item, not the items), sorted, and each item is then looked up without touching the eviction policy. A
+     * snapshot written in this order loads the hottest items first, and a load that stops when the store is full
+     * keeps them under a smaller {@code -m}.
+     */
+    public void forEachLiveRecentFirst(java.util.function.BiConsumer<Key, Item> action) {
+        record Seen(Key key, long lastAccess) {
+        }
+        java.util.List<Seen> seen = new java.util.ArrayList<>();
+        forEachLive((k, v) -> seen.add(new Seen(k, v.lastAccess)));
+        seen.sort(java.util.Comparator.comparingLong(Seen::lastAccess).reversed());
+        long now = clock.nanoTime();
+        for (Seen s : seen) {
+            Item item = cache.policy().getIfPresentQuietly(s.key());
+            if (item != null && isLive(item, now, false)) {
+                action.accept(s.key(), item);
+            }
+        }
     }
 
     public void forEachLive(java.util.function.BiConsumer<Key, Item> action) {

@@ -98,7 +98,7 @@ public final class Snapshots {
             long leftOut = sink.leftOut + evicted;
             String summary = "loaded " + (sink.restored - evicted) + " items (" + sink.bytes + " bytes) from " + file
                     + " written by Bastion " + header.writerVersion() + " (format " + header.formatVersion() + ")"
-                    + "; skipped " + sink.expired + " expired, refused " + sink.refused + " over -I (or -M full)"
+                    + "; skipped " + sink.expired + " expired, refused " + sink.refused + " over -I"
                     + ", left out " + leftOut + " beyond -m";
             loaded = new Loaded(true, sink.read, sink.restored - evicted, sink.expired, sink.refused, leftOut, false,
                     summary);

@@ -69,7 +69,7 @@ class ShippedConfigTest {
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("MemoryDenyWriteExecute=")), "the JIT needs W+X memory");
     }
 
-    /** Under ProtectSystem=strict a snapshot needs a writable directory: the unit's state directory, named in the conf. */
+    /** Under ProtectSystem=strict a snapshot needs a writable directory: the unit's state directory, in the conf. */
     @Test
     void theSnapshotLineOfTheConfigurationWritesToTheUnitsStateDirectory() throws IOException {
         assertTrue(Files.readAllLines(UNIT).contains("StateDirectory=bastion"));

@@ -81,8 +81,8 @@ public final class MemoryBudget {
     }
 
     /**
-     * Counts a pending reply buffer by its capacity, the memory it holds, where Netty counts its readable bytes: a reply
-     * buffer grown by doubling holds up to twice what it carries, and counting only what it carries let 900 watchers
+     * Counts a pending reply buffer by its capacity, the memory it holds, where Netty counts its readable bytes: a
+     * reply buffer grown by doubling holds up to twice what it carries, and counting only what it carries let 900 watchers
      * that never read hold twice the output budget and end the process out of direct memory. The water marks and
      * {@link OutputGuard} both see this figure.
      */

@@ -35,13 +35,13 @@ import org.bastion.tls.TlsHandshake;
  * admitted:   OUTPUT_GUARD? → (TLS → TLS_HANDSHAKE)? → TIMEOUTS? → LATENCY? → DETECT → LAST
  *             (the gate removes itself, then turns on auto-read)
  * first byte: OUTPUT_GUARD? → TIMEOUTS? → LATENCY? → TEXT → LAST          (text and meta)
- *         or: OUTPUT_GUARD? → TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT → BINARY_AGGREGATOR
- *             → BINARY_QUEUE → BINARY → LAST
+ *         or: OUTPUT_GUARD? → TIMEOUTS? → LATENCY? → BINARY_BYTES_IN → BINARY_CODEC → BINARY_VALUE_LIMIT
+ *             → BINARY_AGGREGATOR → BINARY_QUEUE → BINARY → LAST
  * </pre>
  *
  * Why this order: the gate is first so a refused source has not a byte read; the output guard next, so that it hears
- * of every connection passing its write-buffer high mark first ({@link OutputGuard}); TLS ({@code -Z}, on listeners without
- * {@code notls:}) comes right after it, so every later stage sees only decrypted bytes and a client that fails the
+ * of every connection passing its write-buffer high mark first ({@link OutputGuard}); TLS ({@code -Z}, on listeners
+ * without {@code notls:}) comes right after it, so every later stage sees only decrypted bytes and a client that fails the
  * handshake is closed before any protocol stage saw a byte (TLS_HANDSHAKE records the client certificate's names on the
  * session, then leaves; the handshake has its own timeout); timeouts come before any decoder so they
  * see every byte, whichever protocol; the latency timer wraps the protocol so it times whole read batches; the

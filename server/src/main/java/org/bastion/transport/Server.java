@@ -118,8 +118,8 @@ public final class Server implements AutoCloseable {
         this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
                 settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
                 threads.factory("snapshot"));
-        // One thread checks passwords, off the event loops (a hashed one takes tens of ms). Each connection waits for its
-        // own check, so the queue holds at most one per connection.
+        // One thread checks passwords, off the event loops (a hashed one takes tens of ms). Each connection waits for
+        // its own check, so the queue holds at most one per connection.
         this.passwordChecks = authenticator == null ? null : new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(Math.max(1, settings.maxConnections())), threads.factory("login"));
         this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator,

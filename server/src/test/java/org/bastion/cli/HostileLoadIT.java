@@ -141,7 +141,8 @@ class HostileLoadIT {
     /** A binary set request's header, extras and key, announcing {@code valueLength} bytes of value. */
     private static byte[] binarySetHeader(String key, int valueLength) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 8 + key.length());
-        b.put((byte) 0x80).put((byte) 0x01).putShort((short) key.length()).put((byte) 8).put((byte) 0).putShort((short) 0)
+        b.put((byte) 0x80).put((byte) 0x01).putShort((short) key.length()).put((byte) 8).put((byte) 0)
+                .putShort((short) 0)
                 .putInt(8 + key.length() + valueLength).putInt(0).putLong(0);
         b.putInt(0).putInt(0).put(key.getBytes(StandardCharsets.US_ASCII));
         return b.array();

@@ -277,9 +277,15 @@ class KetamaClientsIT {
                 assertTrue(System.nanoTime() < deadline, "xmemcached did not reconnect to " + dead);
                 Thread.sleep(50);
             }
+            // xmemcached counts the session as available a moment before its ketama locator has the node again (seen
+            // once in a full run: the set still went to a survivor), so the key is set until it lands home (bounded).
             String homeKey = firstKeyOf(ring, dead);
-            assertTrue(x.set(homeKey, 0, "back"));
-            assertEquals("back", WireClient.get(pool.port(1), homeKey), "its keys go home again");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!"back".equals(WireClient.get(pool.port(1), homeKey))) {
+                assertTrue(System.nanoTime() < deadline, "its keys go home again: " + homeKey + " not on " + dead);
+                assertTrue(x.set(homeKey, 0, "back"));
+                Thread.sleep(50);
+            }
         } finally {
             x.shutdown();
             if (!pool.isRunning(1)) {

@@ -56,7 +56,7 @@ class SnapshotServerTest {
         }
     }
 
-    /** {@code stats} says what the snapshots did, under Bastion's own names; without snapshots it says nothing of them. */
+    /** {@code stats} says what the snapshots did, under Bastion's own names; without snapshots, nothing of them. */
     @Test
     void statsReportTheSnapshots() throws Exception {
         Path file = dir.resolve("stats.snap");

@@ -81,8 +81,8 @@ class BackpressureTest {
     }
 
     /**
-     * {@code lru_crawler metadump all} of 3,000 items (about 300 KB of lines) to a client that does not read: held to the
-     * high mark plus one chunk, then every line once, then END and the next command's reply, as the client reads.
+     * {@code lru_crawler metadump all} of 3,000 items (about 300 KB of lines) to a client that does not read: held to
+     * the high mark plus one chunk, then every line once, then END and the next command's reply, as the client reads.
      */
     @Test
     void metadumpPausesPastTheHighMarkAndCompletesAsTheClientReads() {

@@ -31,6 +31,8 @@ public final class CommandExecutor implements Executor {
     private final SecurityLog securityLog;
     private final Policy policy;
     private final StatsReport report;
+    /** Where slow work runs, off the event loops; null to run it in place. */
+    private final java.util.concurrent.Executor offLoop;
     private final Logins logins;
 
     public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
@@ -46,11 +48,11 @@ public final class CommandExecutor implements Executor {
 
     /**
      * @param authenticator checks logins; null when no users file is configured
-     * @param verifier where password checks run, off the event loops ({@link Outcome.Later}); null to run them in
-     *     {@link #execute}
+     * @param offLoop where work that would stall an event loop runs (password checks, whole-store {@code stats}
+     *     walks), its outcome {@link Outcome.Later}; null to run it in {@link #execute}
      */
     public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
-            SecurityLog securityLog, Authenticator authenticator, java.util.concurrent.Executor verifier) {
+            SecurityLog securityLog, Authenticator authenticator, java.util.concurrent.Executor offLoop) {
         this.store = store;
         this.stats = stats;
         this.settings = settings;
@@ -58,7 +60,8 @@ public final class CommandExecutor implements Executor {
         this.securityLog = securityLog;
         this.policy = new Policy(settings, securityLog);
         this.report = new StatsReport(store, stats, settings, control);
-        this.logins = new Logins(authenticator, stats, securityLog, verifier);
+        this.logins = new Logins(authenticator, stats, securityLog, offLoop);
+        this.offLoop = offLoop;
     }
 
     @Override
@@ -367,7 +370,35 @@ public final class CommandExecutor implements Executor {
         return Math.max(0, (heapMegabytes - 64) * 2 / 3);
     }
 
+    /**
+     * {@code stats items|slabs|sizes|cachedump} walk the whole store (about 0.14 s for a million items): with an
+     * off-loop executor they run there and the outcome is {@link Outcome.Later}, so that a client pipelining them does
+     * not stall the other connections of its event loop.
+     */
     private Outcome stats(Command.Stats query) {
+        boolean walksTheStore = switch (query.group()) {
+            case "items", "slabs", "sizes", "cachedump" -> true;
+            default -> false;
+        };
+        if (!walksTheStore || offLoop == null) {
+            return statsNow(query);
+        }
+        java.util.concurrent.CompletableFuture<Outcome> later = new java.util.concurrent.CompletableFuture<>();
+        try {
+            offLoop.execute(() -> {
+                try {
+                    later.complete(statsNow(query));
+                } catch (Throwable t) {
+                    later.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            return statsNow(query);
+        }
+        return new Outcome.Later(later);
+    }
+
+    private Outcome statsNow(Command.Stats query) {
         List<Stat> out = new ArrayList<>();
         switch (query.group()) {
             case "" -> report.general(out);

@@ -121,7 +121,8 @@ public sealed interface Outcome {
     }
 
     /**
-     * The outcome comes later: {@code result} completes on another thread (a password check, {@link Logins}). The
+     * The outcome comes later: {@code result} completes on another thread (a password check, {@link Logins}; a
+     * {@code stats} group that walks the whole store). The
      * translator holds the connection's later requests until then, and answers from its event loop.
      */
     record Later(java.util.concurrent.CompletableFuture<Outcome> result) implements Outcome {

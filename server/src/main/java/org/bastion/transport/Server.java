@@ -61,8 +61,8 @@ public final class Server implements AutoCloseable {
     private final ServerTls tls;
     /** Checks logins against the users file; null when none is configured. */
     private final Authenticator authenticator;
-    /** Where password checks run, or null without a users file. */
-    private final ThreadPoolExecutor passwordChecks;
+    /** Where password checks and whole-store stats walks run, off the event loops. */
+    private final ThreadPoolExecutor slowWork;
     private final EventLoops boss;
     private final EventLoops workers;
     private final ServerThreads threads = new ServerThreads();
@@ -118,12 +118,12 @@ public final class Server implements AutoCloseable {
         this.snapshots = settings.snapshotFile() == null ? null : new Snapshots(store, settings.snapshotFile(),
                 settings.snapshotIntervalSeconds(), settings.snapshotCorruptStartsEmpty(), Snapshots.bastionVersion(),
                 threads.factory("snapshot"));
-        // One thread checks passwords, off the event loops (a hashed one takes tens of ms). Each connection waits for
-        // its own check, so the queue holds at most one per connection.
-        this.passwordChecks = authenticator == null ? null : new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(Math.max(1, settings.maxConnections())), threads.factory("login"));
-        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator,
-                passwordChecks);
+        // One thread does what would stall an event loop: password checks (a hashed one takes tens of ms) and stats
+        // groups that walk the whole store. Each connection waits for its own, so the queue holds at most one per
+        // connection; the thread starts on first use.
+        this.slowWork = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, settings.maxConnections())), threads.factory("slow"));
+        this.exec = new CommandExecutor(store, stats, settings, new Control(), securityLog, authenticator, slowWork);
         this.nativeTransport = preferNativeTransport && Epoll.isAvailable();
         IoHandlerFactory io = nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new EventLoops(1, threads.factory("accept"), io);
@@ -438,9 +438,7 @@ public final class Server implements AutoCloseable {
             }
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workers.awaitStopped(5, TimeUnit.SECONDS);
-            if (passwordChecks != null) {
-                passwordChecks.shutdownNow();
-            }
+            slowWork.shutdownNow();
             if (snapshots != null) {
                 // Clients are gone, so the final snapshot holds every last write.
                 snapshots.close();

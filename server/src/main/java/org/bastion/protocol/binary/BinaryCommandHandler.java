@@ -103,7 +103,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     private long receivedBytes;
     private long executedBytes;
     private long completed;
-    /** A request answered later (retained): a snapshot waiting for its file, a login for its check; or null. */
+    /** A request answered later (retained): a snapshot, a login check, a whole-store stats walk; or null. */
     private FullBinaryMemcacheRequest waiting;
     /** The stage before this one, where later requests wait while {@link #waiting} is answered. */
     private RequestQueue queue;
@@ -553,6 +553,18 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                     : new Command.Stats(group.substring(0, space), group.substring(space + 1), null);
         }
         Outcome outcome = exec.execute(session, query);
+        if (outcome instanceof Outcome.Later later) {
+            // A walk of the whole store, done off the event loop: later requests wait in the queue until it is answered.
+            waiting = req.retain();
+            queue.pause();
+            later.result().whenComplete((result, failure) -> ctx.executor().execute(() ->
+                    answerLater(() -> answerStats(failure == null ? result : Outcome.Done.UNKNOWN_STATS))));
+            return;
+        }
+        answerStats(outcome);
+    }
+
+    private void answerStats(Outcome outcome) {
         if (outcome instanceof Outcome.Refused && outcome != Outcome.Refused.DUMP_DISABLED) {
             error(BinaryStatus.AUTH_ERROR);
             return;
@@ -600,8 +612,8 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     }
 
     /**
-     * On the event loop: answers the held request (a snapshot or a login) with {@code answer}, then runs what was
-     * held behind it, in order.
+     * On the event loop: answers the held request (a snapshot, a login, a stats walk) with {@code answer}, then runs
+     * what was held behind it, in order.
      */
     private void answerLater(Runnable answer) {
         FullBinaryMemcacheRequest request = waiting;

@@ -101,6 +101,8 @@ final class TextCommands {
     private MetaCommands.PendingSet pendingMeta;
     /** What a {@link Next#WAIT} waits for (a snapshot being written), or null. */
     private java.util.concurrent.CompletableFuture<String> waitingFor;
+    /** A {@code stats} group being computed off the event loop, or null. */
+    private java.util.concurrent.CompletableFuture<Outcome> statsLater;
     /** A metadump paused while its client catches up, or null. */
     private java.util.Iterator<String> dumping;
     /** Set once {@code watch} is accepted: from then on input is ignored, as memcached does. */
@@ -383,6 +385,19 @@ final class TextCommands {
             snapshotDone();
             return next;
         }
+        if (statsLater != null) {
+            if (!statsLater.isDone()) {
+                return Next.WAIT;
+            }
+            java.util.concurrent.CompletableFuture<Outcome> done = statsLater;
+            statsLater = null;
+            try {
+                writeStats(done.join(), "");
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                reply.write(Replies.ERROR);
+            }
+            return next;
+        }
         if (writeAt > 0) {
             writeValues();
         } else if (dumping != null) {
@@ -649,6 +664,16 @@ final class TextCommands {
     private void stats() {
         String group = ntok >= 2 ? token(1) : "";
         Outcome outcome = exec.execute(session, new Command.Stats(group, token(2), token(3)));
+        if (outcome instanceof Outcome.Later later) {
+            // A walk of the whole store, done off the event loop: answered on resume(), before the next line.
+            statsLater = later.result();
+            next = Next.WAIT;
+            return;
+        }
+        writeStats(outcome, group);
+    }
+
+    private void writeStats(Outcome outcome, String group) {
         if (outcome instanceof Outcome.Figures figures) {
             ByteBuf buf = reply.buf();
             for (Stat stat : figures.stats()) {
@@ -699,7 +724,7 @@ final class TextCommands {
 
     /** What a {@link Next#WAIT} waits for; the decoder resumes once it completes. */
     java.util.concurrent.CompletableFuture<?> waitingFor() {
-        return waitingFor;
+        return waitingFor != null ? waitingFor : statsLater;
     }
 
     private void snapshotDone() {

@@ -30,11 +30,12 @@ import org.bastion.transport.Pipeline;
 import org.junit.jupiter.api.Test;
 
 /**
- * Password checks run off the event loop: with a verifier, a text ({@code -Y}) or SASL PLAIN login is answered only
- * once its check has run elsewhere, the connection's later requests wait behind it and are answered after it, in
- * order, and nothing is answered on the event loop meanwhile. The verifier here is a queue the test runs by hand.
+ * Slow work runs off the event loop: with an off-loop executor, a text ({@code -Y}) or SASL PLAIN login, and a
+ * {@code stats} group that walks the whole store, are answered only once their work has run elsewhere; the
+ * connection's later requests wait behind them and are answered after them, in order, and nothing is answered on the
+ * event loop meanwhile. The executor here is a queue the test runs by hand.
  */
-class PasswordCheckOffLoopTest {
+class OffLoopWorkTest {
     private static final byte[] SASL_PLAIN_ALICE = "\0alice\0pw".getBytes(StandardCharsets.US_ASCII);
 
     /** Holds submitted checks until the test runs them. */
@@ -134,6 +135,56 @@ class PasswordCheckOffLoopTest {
         assertEquals(8, out.getInt(next + 12));
         assertEquals(next + 24, out.readableBytes(), "and nothing else");
         assertTrue(checks.held.isEmpty());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aStoreWalkingStatsGroupIsAnsweredAfterItRunsAndBeforeWhatFollows() {
+        EmbeddedChannel ch = connection();
+        ch.writeInbound(Unpooled.copiedBuffer("set x 0 0 8\r\nalice pw\r\n", StandardCharsets.US_ASCII));
+        checks.runAll();
+        ch.runPendingTasks();
+        assertEquals("STORED\r\n", text(ch), "logged in");
+        ch.writeInbound(Unpooled.copiedBuffer("set k 0 0 1\r\nv\r\nstats items\r\nversion\r\n",
+                StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        assertEquals("STORED\r\n", text(ch), "the set before it is answered; the walk waits");
+        assertEquals(1, checks.held.size(), "the walk was handed to the executor");
+        checks.runAll();
+        ch.runPendingTasks();
+        String reply = text(ch);
+        assertTrue(reply.startsWith("STAT items:1:number 1\r\n"), reply);
+        assertTrue(reply.endsWith("END\r\nVERSION 1.6.18\r\n"), reply);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void binaryStatsItemsIsAnsweredAfterItRuns() {
+        EmbeddedChannel ch = connection();
+        ByteBuf in = Unpooled.buffer();
+        in.writeBytes(request(0x21, "PLAIN", SASL_PLAIN_ALICE, 7));
+        in.writeBytes(request(0x10, "items", new byte[0], 9)); // stat items
+        in.writeBytes(request(0x0a, "", new byte[0], 10)); // noop
+        ch.writeInbound(in);
+        checks.runAll(); // the login
+        ch.runPendingTasks();
+        assertEquals(1, checks.held.size(), "the walk was handed to the executor after the login");
+        checks.runAll();
+        ch.runPendingTasks();
+        ByteBuf out = Unpooled.buffer();
+        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
+            out.writeBytes(b);
+            b.release();
+        }
+        int at = 0;
+        java.util.List<Integer> opaques = new java.util.ArrayList<>();
+        while (at < out.readableBytes()) {
+            opaques.add(out.getInt(at + 12));
+            at += 24 + out.getInt(at + 8);
+        }
+        assertEquals(7, opaques.get(0), "the login first");
+        assertEquals(10, opaques.get(opaques.size() - 1), "the noop last");
+        assertTrue(opaques.subList(1, opaques.size() - 1).stream().allMatch(o -> o == 9), opaques.toString());
         ch.finishAndReleaseAll();
     }
 

@@ -1,7 +1,5 @@
 package org.bastion.command;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bastion.auth.Authenticator;
 import org.bastion.config.Settings;
 import org.bastion.policy.Decision;
@@ -9,7 +7,6 @@ import org.bastion.policy.Policy;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.stats.LogWatchers;
-import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
 import org.bastion.stats.StatsReport;
 import org.bastion.stats.Watcher;
@@ -31,8 +28,7 @@ public final class CommandExecutor implements Executor {
     private final SecurityLog securityLog;
     private final Policy policy;
     private final StatsReport report;
-    /** Where slow work runs, off the event loops; null to run it in place. */
-    private final java.util.concurrent.Executor offLoop;
+    private final StatsQueries statsQueries;
     private final Logins logins;
 
     public CommandExecutor(Store store, Stats stats, Settings settings, ServerControl control,
@@ -60,8 +56,8 @@ public final class CommandExecutor implements Executor {
         this.securityLog = securityLog;
         this.policy = new Policy(settings, securityLog);
         this.report = new StatsReport(store, stats, settings, control);
+        this.statsQueries = new StatsQueries(report, stats, securityLog, offLoop);
         this.logins = new Logins(authenticator, stats, securityLog, offLoop);
-        this.offLoop = offLoop;
     }
 
     @Override
@@ -103,7 +99,7 @@ public final class CommandExecutor implements Executor {
         } else if (command instanceof Command.Flush flush) {
             return flush(flush);
         } else if (command instanceof Command.Stats query) {
-            return stats(query);
+            return statsQueries.answer(query);
         } else if (command instanceof Command.Watch watch) {
             if (settings.watchDisabled()) {
                 // -W switches the command off for everyone, as memcached's does: not a policy on who asks.
@@ -368,60 +364,5 @@ public final class CommandExecutor implements Executor {
     public static long maxMemoryLimitMegabytes() {
         long heapMegabytes = Runtime.getRuntime().maxMemory() / (1024 * 1024);
         return Math.max(0, (heapMegabytes - 64) * 2 / 3);
-    }
-
-    /**
-     * {@code stats items|slabs|sizes|cachedump} walk the whole store (about 0.14 s for a million items): with an
-     * off-loop executor they run there and the outcome is {@link Outcome.Later}, so that a client pipelining them does
-     * not stall the other connections of its event loop.
-     */
-    private Outcome stats(Command.Stats query) {
-        boolean walksTheStore = switch (query.group()) {
-            case "items", "slabs", "sizes", "cachedump" -> true;
-            default -> false;
-        };
-        if (!walksTheStore || offLoop == null) {
-            return statsNow(query);
-        }
-        java.util.concurrent.CompletableFuture<Outcome> later = new java.util.concurrent.CompletableFuture<>();
-        try {
-            offLoop.execute(() -> {
-                try {
-                    later.complete(statsNow(query));
-                } catch (Throwable t) {
-                    later.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            return statsNow(query);
-        }
-        return new Outcome.Later(later);
-    }
-
-    private Outcome statsNow(Command.Stats query) {
-        List<Stat> out = new ArrayList<>();
-        switch (query.group()) {
-            case "" -> report.general(out);
-            case "settings" -> report.settings(out);
-            case "items" -> report.items(out);
-            case "slabs" -> report.slabs(out);
-            case "sizes" -> report.sizes(out);
-            case "conns" -> report.conns(out);
-            case "reset" -> {
-                stats.reset();
-                securityLog.resetCounts();
-                return Outcome.Done.RESET;
-            }
-            case "cachedump" -> {
-                return new Outcome.Lines(report.cachedump(query.arg(), query.arg2()));
-            }
-            case "detail" -> {
-                return new Outcome.Lines(report.detail(query.arg()));
-            }
-            default -> {
-                return Outcome.Done.UNKNOWN_STATS;
-            }
-        }
-        return new Outcome.Figures(out);
     }
 }

@@ -71,6 +71,16 @@ class OffLoopWorkTest {
         return new EmbeddedChannel(pipeline.detector(session));
     }
 
+    /** Everything written so far, binary responses back to back. */
+    private static ByteBuf binary(EmbeddedChannel ch) {
+        ByteBuf out = Unpooled.buffer();
+        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
+            out.writeBytes(b);
+            b.release();
+        }
+        return out;
+    }
+
     private static String text(EmbeddedChannel ch) {
         StringBuilder sb = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -122,11 +132,7 @@ class OffLoopWorkTest {
 
         checks.runAll();
         ch.runPendingTasks();
-        ByteBuf out = Unpooled.buffer();
-        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
-            out.writeBytes(b);
-            b.release();
-        }
+        ByteBuf out = binary(ch);
         assertEquals(0x21, out.getUnsignedByte(1), "the SASL reply first");
         assertEquals(0, out.getUnsignedShort(6), "authenticated");
         assertEquals(7, out.getInt(12), "its opaque");
@@ -171,11 +177,7 @@ class OffLoopWorkTest {
         assertEquals(1, checks.held.size(), "the walk was handed to the executor after the login");
         checks.runAll();
         ch.runPendingTasks();
-        ByteBuf out = Unpooled.buffer();
-        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
-            out.writeBytes(b);
-            b.release();
-        }
+        ByteBuf out = binary(ch);
         int at = 0;
         java.util.List<Integer> opaques = new java.util.ArrayList<>();
         while (at < out.readableBytes()) {

@@ -2,9 +2,7 @@ package org.bastion.command;
 
 import java.net.InetAddress;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import org.bastion.auth.Authenticator;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
@@ -57,23 +55,17 @@ final class Logins {
         // The caller wipes its copy of the secret once this returns; the check gets its own, wiped when done.
         byte[] secret = login.secret().clone();
         byte[] challenge = session.challenge();
-        CompletableFuture<Outcome> result = new CompletableFuture<>();
-        try {
-            verifier.execute(() -> {
-                try {
-                    result.complete(finish(session, login, check(session.sourceAddress(), login.kind(), login.name(),
-                            secret, challenge)));
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                } finally {
-                    Arrays.fill(secret, (byte) 0);
-                }
-            });
-        } catch (RejectedExecutionException stopping) {
+        return OffLoop.later(verifier, () -> {
+            try {
+                return finish(session, login, check(session.sourceAddress(), login.kind(), login.name(), secret,
+                        challenge));
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+        }, () -> {
             Arrays.fill(secret, (byte) 0);
             return finish(session, login, new Authenticator.Result(null, "", false));
-        }
-        return new Outcome.Later(result);
+        });
     }
 
     /** Asks the authenticator; any thread. */

@@ -2,9 +2,7 @@ package org.bastion.command;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import org.bastion.policy.SecurityLog;
 import org.bastion.stats.Stat;
 import org.bastion.stats.Stats;
@@ -38,19 +36,7 @@ final class StatsQueries {
         if (!walksTheStore || offLoop == null) {
             return now(query);
         }
-        CompletableFuture<Outcome> later = new CompletableFuture<>();
-        try {
-            offLoop.execute(() -> {
-                try {
-                    later.complete(now(query));
-                } catch (Throwable t) {
-                    later.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException stopping) {
-            return now(query);
-        }
-        return new Outcome.Later(later);
+        return OffLoop.later(offLoop, () -> now(query), () -> now(query));
     }
 
     private Outcome now(Command.Stats query) {

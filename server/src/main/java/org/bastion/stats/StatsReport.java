@@ -328,35 +328,11 @@ public final class StatsReport {
             }
         }
         java.util.Iterator<java.util.Map.Entry<Key, Item>> entries = store.liveEntries();
-        return new java.util.Iterator<>() {
-            private String next = advance();
-
-            private String advance() {
-                while (entries.hasNext()) {
-                    java.util.Map.Entry<Key, Item> e = entries.next();
-                    String line = line(e.getKey(), e.getValue(), count, wanted);
-                    if (line != null) {
-                        return line;
-                    }
-                }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public String next() {
-                if (next == null) {
-                    throw new java.util.NoSuchElementException();
-                }
-                String line = next;
-                next = advance();
-                return line;
-            }
-        };
+        return java.util.stream.StreamSupport.stream(
+                java.util.Spliterators.spliteratorUnknownSize(entries, java.util.Spliterator.ORDERED), false)
+                .map(e -> line(e.getKey(), e.getValue(), count, wanted))
+                .filter(java.util.Objects::nonNull)
+                .iterator();
     }
 
     /** One item's metadump line, or null when its class is not among {@code wanted}. */

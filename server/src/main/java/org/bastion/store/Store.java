@@ -642,44 +642,14 @@ public final class Store {
     }
 
     /**
-     * Every live item, without marking it fetched: {@code stats items/slabs/sizes} and {@code stats cachedump}. A walk
-     * over the whole store, like memcached's {@code stats sizes}.
-     */
-    /**
      * The live entries, walked lazily (weakly consistent, as the map's own iterator: entries added or removed meanwhile
      * may or may not be seen), so that a caller can stop and go on later without holding a copy of the store.
      */
     public java.util.Iterator<java.util.Map.Entry<Key, Item>> liveEntries() {
-        java.util.Iterator<java.util.Map.Entry<Key, Item>> all = cache.asMap().entrySet().iterator();
-        return new java.util.Iterator<>() {
-            private java.util.Map.Entry<Key, Item> next = advance();
-
-            private java.util.Map.Entry<Key, Item> advance() {
-                long now = clock.nanoTime();
-                while (all.hasNext()) {
-                    java.util.Map.Entry<Key, Item> e = all.next();
-                    if (isLive(e.getValue(), now, false)) {
-                        return e;
-                    }
-                }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public java.util.Map.Entry<Key, Item> next() {
-                if (next == null) {
-                    throw new java.util.NoSuchElementException();
-                }
-                java.util.Map.Entry<Key, Item> e = next;
-                next = advance();
-                return e;
-            }
-        };
+        // A sequential stream's iterator pulls one entry at a time: nothing is collected.
+        return cache.asMap().entrySet().stream()
+                .filter(e -> isLive(e.getValue(), clock.nanoTime(), false))
+                .iterator();
     }
 
     /**
@@ -703,6 +673,10 @@ public final class Store {
         }
     }
 
+    /**
+     * Every live item, without marking it fetched: {@code stats items/slabs/sizes} and {@code stats cachedump}. A walk
+     * over the whole store, like memcached's {@code stats sizes}.
+     */
     public void forEachLive(java.util.function.BiConsumer<Key, Item> action) {
         long now = clock.nanoTime();
         cache.asMap().forEach((k, v) -> {

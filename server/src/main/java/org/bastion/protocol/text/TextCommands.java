@@ -99,10 +99,10 @@ final class TextCommands {
     private long pendingCas;
     private boolean pendingNoreply;
     private MetaCommands.PendingSet pendingMeta;
-    /** What a {@link Next#WAIT} waits for (a snapshot being written), or null. */
-    private java.util.concurrent.CompletableFuture<String> waitingFor;
-    /** A {@code stats} group being computed off the event loop, or null. */
-    private java.util.concurrent.CompletableFuture<Outcome> statsLater;
+    /** What a {@link Next#WAIT} waits for (a snapshot being written, a stats walk off the loop), or null. */
+    private java.util.concurrent.CompletableFuture<?> waitingFor;
+    /** Writes the reply once {@link #waitingFor} is done. */
+    private Runnable answerWhenDone;
     /** A metadump paused while its client catches up, or null. */
     private java.util.Iterator<String> dumping;
     /** Set once {@code watch} is accepted: from then on input is ignored, as memcached does. */
@@ -382,20 +382,8 @@ final class TextCommands {
             if (!waitingFor.isDone()) {
                 return Next.WAIT;
             }
-            snapshotDone();
-            return next;
-        }
-        if (statsLater != null) {
-            if (!statsLater.isDone()) {
-                return Next.WAIT;
-            }
-            java.util.concurrent.CompletableFuture<Outcome> done = statsLater;
-            statsLater = null;
-            try {
-                writeStats(done.join(), "");
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-                reply.write(Replies.ERROR);
-            }
+            waitingFor = null;
+            answerWhenDone.run();
             return next;
         }
         if (writeAt > 0) {
@@ -666,8 +654,13 @@ final class TextCommands {
         Outcome outcome = exec.execute(session, new Command.Stats(group, token(2), token(3)));
         if (outcome instanceof Outcome.Later later) {
             // A walk of the whole store, done off the event loop: answered on resume(), before the next line.
-            statsLater = later.result();
-            next = Next.WAIT;
+            waitFor(later.result(), () -> {
+                try {
+                    writeStats(later.result().join(), "");
+                } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                    reply.write(Replies.ERROR);
+                }
+            });
             return;
         }
         writeStats(outcome, group);
@@ -718,18 +711,23 @@ final class TextCommands {
             reply.write(refusal(refused));
             return;
         }
-        waitingFor = ((Outcome.Snapshotting) outcome).durable();
+        java.util.concurrent.CompletableFuture<String> durable = ((Outcome.Snapshotting) outcome).durable();
+        waitFor(durable, () -> snapshotDone(durable));
+    }
+
+    /** Answers with {@code answer} once {@code work} is done: the decoder stops until then ({@link Next#WAIT}). */
+    private void waitFor(java.util.concurrent.CompletableFuture<?> work, Runnable answer) {
+        waitingFor = work;
+        answerWhenDone = answer;
         next = Next.WAIT;
     }
 
     /** What a {@link Next#WAIT} waits for; the decoder resumes once it completes. */
     java.util.concurrent.CompletableFuture<?> waitingFor() {
-        return waitingFor != null ? waitingFor : statsLater;
+        return waitingFor;
     }
 
-    private void snapshotDone() {
-        java.util.concurrent.CompletableFuture<String> done = waitingFor;
-        waitingFor = null;
+    private void snapshotDone(java.util.concurrent.CompletableFuture<String> done) {
         try {
             done.join();
             reply.write(Replies.OK);

@@ -114,8 +114,23 @@ final class OutputGuard {
             securityLog.event(SecurityLog.Kind.STALLED_OUTPUT, source(largest), "closed: holding " + most
                     + " bytes of replies it does not read while the server's output budget of " + limit
                     + " bytes is spent");
-            largest.close();
+            closeAbruptly(largest);
             total -= most;
+        }
+    }
+
+    /**
+     * Closes from the guard's own stage, below TLS: the TLS stage would first try to send its close_notify, and with
+     * a client that does not read it waits up to three seconds for that to be written, holding every buffer the
+     * connection has meanwhile. Seen: 90 of 93 TLS connections the guard had closed still open and holding their
+     * replies, and the process dead of {@code OutOfMemoryError} with 100 such clients against 32 MiB.
+     */
+    private void closeAbruptly(Channel ch) {
+        ChannelHandlerContext below = ch.pipeline().context(stage);
+        if (below != null) {
+            below.close();
+        } else {
+            ch.close();
         }
     }
 

@@ -34,9 +34,16 @@ import org.junit.jupiter.api.Test;
  */
 class HostileLoadIT {
     // Before the fixes a bystander waited 10 s and more, or forever; 5 s keeps a loaded 2-core CI machine green.
-    private static final long SERVED_WITHIN_MS = 5000;
-    private static final InetAddress ATTACKER = loopback(1);
-    private static final InetAddress BYSTANDER = loopback(2);
+    static final long SERVED_WITHIN_MS = 5000;
+    static final InetAddress ATTACKER = loopback(1);
+    static final InetAddress BYSTANDER = loopback(2);
+
+    /** Turns a connected socket into the one a case talks through: itself, or TLS over it ({@link TlsHostileLoadIT}). */
+    interface Layer {
+        Socket over(Socket plain) throws IOException;
+    }
+
+    static final Layer PLAIN = plain -> plain;
     /** Clients that never read, in {@link #manyClientsThatNeverReadAreBoundedInTotal}. */
     private static final int HOGS = 300;
 
@@ -154,11 +161,7 @@ class HostileLoadIT {
         try (Jar.Server server = new Jar.Server("-u", "nobody", "-p", "0", "-m", "64")) {
             fill(server.port, 100);
             long rssBefore = rssKb(server.pid());
-            StringBuilder line = new StringBuilder("get");
-            for (int i = 0; i < 100; i++) {
-                line.append(" big").append(i);
-            }
-            byte[] request = line.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+            byte[] request = getOfTheHundred();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong sent = new AtomicLong();
             try (Socket hog = connect(server.port, ATTACKER)) {
@@ -207,11 +210,7 @@ class HostileLoadIT {
         try (Jar.Server server = new Jar.Server(
                 Jar.builder(java.util.List.of("-Xmx160m", "-XX:MaxDirectMemorySize=16m"), args), args)) {
             fill(server.port, 100);
-            StringBuilder line = new StringBuilder("get");
-            for (int i = 0; i < 100; i++) {
-                line.append(" big").append(i);
-            }
-            byte[] request = line.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+            byte[] request = getOfTheHundred();
             java.util.List<Socket> hogs = new java.util.ArrayList<>();
             try {
                 for (int i = 0; i < HOGS; i++) {
@@ -299,8 +298,13 @@ class HostileLoadIT {
     }
 
     private static void fill(int port, int items) throws IOException {
+        fill(port, items, PLAIN);
+    }
+
+    /** Stores {@code items} values of 100 KB as {@code big0}, {@code big1}, ... */
+    static void fill(int port, int items, Layer layer) throws IOException {
         byte[] value = "v".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
-        try (Socket s = connect(port, BYSTANDER)) {
+        try (Socket s = layer.over(connect(port, BYSTANDER))) {
             OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16);
             for (int i = 0; i < items; i++) {
                 out.write(("set big" + i + " 0 0 100000 noreply\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -313,10 +317,24 @@ class HostileLoadIT {
         }
     }
 
+    /** {@code get big0 ... big99}: 10 MB of reply after {@link #fill} of 100. */
+    static byte[] getOfTheHundred() {
+        StringBuilder line = new StringBuilder("get");
+        for (int i = 0; i < 100; i++) {
+            line.append(" big").append(i);
+        }
+        return line.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** Sends {@code request} from the bystander's address; the reply must end with {@code end} within the bound. */
     private static void assertServed(int port, String request, String end) throws IOException {
+        assertServed(port, request, end, PLAIN);
+    }
+
+    /** As {@link #assertServed(int, String, String)}, through {@code layer}; the bound includes its handshake. */
+    static void assertServed(int port, String request, String end, Layer layer) throws IOException {
         long start = System.nanoTime();
-        try (Socket s = connect(port, BYSTANDER)) {
+        try (Socket s = layer.over(connect(port, BYSTANDER))) {
             s.setSoTimeout((int) SERVED_WITHIN_MS);
             s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -347,7 +365,7 @@ class HostileLoadIT {
         throw new IOException("no curr_connections in stats");
     }
 
-    private static void assertSurvived(Jar.Server server) {
+    static void assertSurvived(Jar.Server server) {
         assertTrue(server.process.isAlive(), "server exited: " + server.errText());
         assertFalse(server.errText().contains("OutOfMemoryError"), server.errText());
     }
@@ -372,7 +390,7 @@ class HostileLoadIT {
         throw new IOException("line too long: " + sb);
     }
 
-    private static Socket connect(int port, InetAddress from) throws IOException {
+    static Socket connect(int port, InetAddress from) throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(from, 0));
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bastion.policy.SecurityLog;
 import org.bastion.testing.SlowReader;
 import org.bastion.testing.TestServers;
@@ -79,6 +83,32 @@ class OutputGuardTest {
         for (EmbeddedChannel ch : List.of(a, b)) {
             ch.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * A stage after the guard's that holds a close back, as TLS does while it waits to send its close_notify to a
+     * client that does not read: the guard's close goes below it, so the connection and its buffers go at once.
+     */
+    @Test
+    void aClosedConnectionLetsGoAtOnceWhateverTheStagesAfterTheGuard() {
+        TestServers.Parts parts = TestServers.parts();
+        OutputGuard guard = new OutputGuard(20_000, new SecurityLog(0, System::nanoTime, line -> { }));
+        AtomicInteger heldBack = new AtomicInteger();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(LOW, HIGH));
+        ch.pipeline().addLast(new SlowReader(), guard.stage(), new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+                heldBack.incrementAndGet();
+            }
+        }, parts.text());
+        guard.watch(ch);
+        send(ch, fill(ch));
+        assertFalse(ch.isOpen(), "closed as it passed its mark over the budget");
+        assertEquals(0, heldBack.get(), "the close did not pass through the stage after the guard");
+        assertEquals(0, OutputGuard.held(ch), "its replies were let go");
+        assertEquals(1, guard.closed());
+        ch.finishAndReleaseAll();
     }
 
     @Test

@@ -9,7 +9,7 @@
 #
 # Runs alternate (memcached, bastion-jdk, bastion-openssl, memcached, ...) RUNS times after a WARMUP of each server;
 # each server's CPU time (utime+stime from /proc/<pid>/stat) is read around every run. Prints the medians.
-# Knobs: RUNS (3), DURATION (10 s), WARMUP (5 s), CONNS (20), THREADS (2), MEM_MB (256).
+# Knobs: RUNS (3), DURATION (10 s), WARMUP (5 s), CONNS (20), THREADS (2), MEM_MB (256), BASTION_JAR (the built jar).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ WARMUP=${WARMUP:-5}
 CONNS=${CONNS:-20}
 THREADS=${THREADS:-2}
 MEM_MB=${MEM_MB:-256}
-JAR="$ROOT/server/target/bastion.jar"
+JAR="${BASTION_JAR:-$ROOT/server/target/bastion.jar}"
 LOAD="$ROOT/bench/src/main/java/org/bastion/bench/TlsLoad.java"
 WORK=$(mktemp -d /tmp/bastion-tls.XXXXXX)
 CLK_TCK=$(getconf CLK_TCK)

@@ -4,20 +4,24 @@
 # For memcached and then Bastion under each collector in turn: start it with -m MEM_MB, fill it past -m with 100 B
 # items (so it is full and evicting), then run memcaslap's 1:9 set:get load with CONNS connections for DURATION
 # seconds while bench/src/main/java/org/bastion/bench/LatencyProbe.java times one get a millisecond on its own
-# connection. For Bastion, the JVM logs its safepoints and GCs: the longest safepoint is the longest pause the server
-# made every thread take, whatever the collector, and "Pause Full" lines are full-heap collections.
+# connection. For Bastion, the JVM logs its GCs and safepoints: the collector's own pauses (its "Pause ..." lines, with
+# "Pause Full" the full-heap ones), and every safepoint, whose total also counts the time threads took to reach it (on
+# a machine whose cores the load tool shares, that wait can be longer than the pause itself).
+# Pauses are reported for the load only (the issue's question) and, apart, the longest while loading the items.
 # Bastion is started as the README starts it (java -jar; the launcher sizes -Xmx from -m) plus the collector's flag.
-# Knobs: MEM_MB (4096), ITEMS (MEM_MB x 3,600: about 1.1 times what fits), DURATION (60 s), CONNS (50),
-#        COLLECTORS ("g1 parallel z"), SKIP_MEMCACHED=1.
+# Knobs: MEM_MB (4096), ITEMS (MEM_MB x 6,000: about 1.1 times what fits in memcached), DURATION (60 s), CONNS (50),
+#        COLLECTORS ("g1 parallel z"; also "shenandoah"), JAVA (java; e.g. a JDK 21+ for generational ZGC),
+#        SKIP_MEMCACHED=1.
 # Loopback only; every step is bounded by timeout; a trap stops the servers however the script ends.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MEM_MB=${MEM_MB:-4096}
-ITEMS=${ITEMS:-$((MEM_MB * 3600))}
+ITEMS=${ITEMS:-$((MEM_MB * 6000))}
 DURATION=${DURATION:-60}
 CONNS=${CONNS:-50}
 COLLECTORS=${COLLECTORS:-g1 parallel z}
+JAVA=${JAVA:-java}
 JAR="${BASTION_JAR:-$ROOT/server/target/bastion.jar}"
 PROBE="$ROOT/bench/src/main/java/org/bastion/bench/LatencyProbe.java"
 PORT=21333
@@ -82,6 +86,9 @@ measure() {
   local name=$1 items evictions cfg load_out probe_out tps
   read -r items evictions < <(fill)
   say "$name: $items items held after loading $ITEMS ($evictions evictions)"
+  # Where the load begins in the JVM's logs (absent for memcached).
+  LOAD_FROM_GC=$(( $(wc -l <"$WORK/gc-$COLLECTOR.log" 2>/dev/null || echo 0) + 1 ))
+  LOAD_FROM_SAFEPOINT=$(( $(wc -l <"$WORK/safepoint-$COLLECTOR.log" 2>/dev/null || echo 0) + 1 ))
   cfg="$WORK/load.cfg"
   printf 'key\n32 32 1\nvalue\n100 100 1\ncmd\n0 0.1\n1 0.9\n' >"$cfg"
   timeout $((DURATION + 60)) java "$PROBE" "$PORT" "$DURATION" >"$WORK/probe.out" 2>&1 &
@@ -98,6 +105,7 @@ measure() {
 : >"$WORK/results.tsv"
 : >"$WORK/pauses.tsv"
 say "machine: $(nproc) cpus, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)"
+COLLECTOR=none
 if [ "${SKIP_MEMCACHED:-0}" != 1 ]; then
   memcached "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -U 0 -m "$MEM_MB" -t 2 -c 4096 &
   PID=$!
@@ -106,24 +114,45 @@ if [ "${SKIP_MEMCACHED:-0}" != 1 ]; then
   stop_server
 fi
 for c in $COLLECTORS; do
+  COLLECTOR=$c
   case $c in
     g1) flag=-XX:+UseG1GC ;;
     parallel) flag=-XX:+UseParallelGC ;;
     z) flag=-XX:+UseZGC ;;
-    *) say "unknown collector $c (g1, parallel, z)"; exit 1 ;;
+    shenandoah) flag=-XX:+UseShenandoahGC ;;
+    *) say "unknown collector $c (g1, parallel, z, shenandoah)"; exit 1 ;;
   esac
-  java "$flag" "-Xlog:safepoint:file=$WORK/safepoint-$c.log" "-Xlog:gc:file=$WORK/gc-$c.log" -jar "$JAR" \
+  # filecount=0: one log file, not rotated, so the line where the load began stays where it was.
+  "$JAVA" "$flag" "-Xlog:safepoint:file=$WORK/safepoint-$c.log::filecount=0" \
+    "-Xlog:gc*:file=$WORK/gc-$c.log::filecount=0" -jar "$JAR" \
     "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -m "$MEM_MB" -t 2 -c 4096 >"$WORK/bastion-$c.log" 2>&1 &
   PID=$!
   wait_port
   measure "bastion $c"
   heap=$(tr '\0' ' ' <"/proc/$PID/cmdline" | grep -o -- '-Xmx[0-9]*[mg]' | tail -1 || true)
   stop_server
-  # The safepoints of the whole run (fill and load): the longest, and how many took over 50 ms.
-  longest=$(grep -o 'Total: [0-9]* ns' "$WORK/safepoint-$c.log" | awk '{ if ($2 > m) m = $2 } END {printf "%.1f", m / 1e6}')
-  over50=$(grep -o 'Total: [0-9]* ns' "$WORK/safepoint-$c.log" | awk '$2 > 50e6 {n++} END {print n + 0}')
-  fulls=$(grep -c 'Pause Full' "$WORK/gc-$c.log" || true)
-  printf 'bastion %s\t%s\t%s\t%s\t%s\n' "$c" "$longest" "$over50" "$fulls" "${heap:-default}" >>"$WORK/pauses.tsv"
+  # One line per pause, "<kind> <ms>ms": the per-collection lines only (JDK 21+ ZGC ends with a summary table).
+  pause_lines() {
+    { grep -o 'GC([0-9]*) .*Pause .* [0-9.]*ms$' || true; } | sed 's/^GC([0-9]*) //; s/ [0-9]*M->.*)//'
+  }
+  longest() {
+    awk 'BEGIN {m = -1} {ms = $NF; sub(/ms$/, "", ms); if (ms + 0 > m) {m = ms + 0; $NF = ""; what = $0}}
+      END {sub(/ $/, "", what); if (m < 0) print "none"; else printf "%.2f (%s)", m, what}' "$1"
+  }
+  # The collector's pauses during the load (the longest and its kind, how many, how many over 50 ms, full-heap ones),
+  # the longest safepoint during the load (it also counts the wait for threads to reach it), and the longest pause
+  # while the items were loaded.
+  tail -n +"$LOAD_FROM_GC" "$WORK/gc-$c.log" | pause_lines \
+    >"$WORK/pauses-$c.txt" || true
+  head -n $((LOAD_FROM_GC - 1)) "$WORK/gc-$c.log" | pause_lines \
+    >"$WORK/fill-pauses-$c.txt" || true
+  over50=$(awk '{ms = $NF; sub(/ms$/, "", ms); if (ms + 0 > 50) n++} END {print n + 0}' "$WORK/pauses-$c.txt")
+  count=$(wc -l <"$WORK/pauses-$c.txt")
+  fulls=$(grep -c 'Pause Full' "$WORK/pauses-$c.txt" || true)
+  safepoint=$(tail -n +"$LOAD_FROM_SAFEPOINT" "$WORK/safepoint-$c.log" | { grep -o 'Total: [0-9]* ns' || true; } \
+    | awk '{ if ($2 > m) m = $2 } END {printf "%.1f", m / 1e6}')
+  printf 'bastion %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$(longest "$WORK/pauses-$c.txt")" "$count" "$over50" \
+    "$fulls" "$safepoint" "$(longest "$WORK/fill-pauses-$c.txt")" "${heap:-default}" >>"$WORK/pauses.tsv"
 done
 
 echo
@@ -134,8 +163,10 @@ while IFS=$'\t' read -r name items tps probe; do
   echo "| $name | $items | $tps | $(p p50_us) / $(p p99_us) / $(p p999_us) / $(p max_us) |"
 done <"$WORK/results.tsv"
 echo
-echo "| Bastion collector | longest pause (ms) | pauses over 50 ms | full GCs | heap |"
-echo "|---|---:|---:|---:|---|"
-while IFS=$'\t' read -r name longest over50 fulls heap; do
-  echo "| ${name#bastion } | $longest | $over50 | $fulls | $heap |"
+echo "During the load ($("$JAVA" -version 2>&1 | head -1)):"
+echo
+echo "| Bastion collector | longest GC pause, ms (kind) | GC pauses | over 50 ms | full GCs | longest safepoint, ms | longest pause while loading the items, ms | heap |"
+echo "|---|---|---:|---:|---:|---:|---|---|"
+while IFS=$'\t' read -r name longest count over50 fulls safepoint fill heap; do
+  echo "| ${name#bastion } | $longest | $count | $over50 | $fulls | $safepoint | $fill | $heap |"
 done <"$WORK/pauses.tsv"

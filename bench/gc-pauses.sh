@@ -87,8 +87,8 @@ measure() {
   read -r items evictions < <(fill)
   say "$name: $items items held after loading $ITEMS ($evictions evictions)"
   # Where the load begins in the JVM's logs (absent for memcached).
-  LOAD_FROM_GC=$(( $(wc -l <"$WORK/gc-$COLLECTOR.log" 2>/dev/null || echo 0) + 1 ))
-  LOAD_FROM_SAFEPOINT=$(( $(wc -l <"$WORK/safepoint-$COLLECTOR.log" 2>/dev/null || echo 0) + 1 ))
+  LOAD_FROM_GC=$(( $(wc -l 2>/dev/null <"$WORK/gc-$COLLECTOR.log" || echo 0) + 1 ))
+  LOAD_FROM_SAFEPOINT=$(( $(wc -l 2>/dev/null <"$WORK/safepoint-$COLLECTOR.log" || echo 0) + 1 ))
   cfg="$WORK/load.cfg"
   printf 'key\n32 32 1\nvalue\n100 100 1\ncmd\n0 0.1\n1 0.9\n' >"$cfg"
   timeout $((DURATION + 60)) java "$PROBE" "$PORT" "$DURATION" >"$WORK/probe.out" 2>&1 &

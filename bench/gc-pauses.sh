@@ -10,7 +10,8 @@
 # Pauses are reported for the load only (the issue's question) and, apart, the longest while loading the items.
 # Bastion is started as the README starts it (java -jar; the launcher sizes -Xmx from -m) plus the collector's flag.
 # Knobs: MEM_MB (4096), ITEMS (MEM_MB x 6,000: about 1.1 times what fits in memcached), DURATION (60 s), CONNS (50),
-#        COLLECTORS ("g1 parallel z"; also "shenandoah"), JAVA (java; e.g. a JDK 21+ for generational ZGC),
+#        COLLECTORS ("default g1": "default" is no collector flag, what the launcher chooses (Shenandoah from
+#        -m 1024 on where the JVM has it); also "parallel", "z", "shenandoah"), JAVA (java; e.g. a JDK 21+ for generational ZGC),
 #        SKIP_MEMCACHED=1.
 # Loopback only; every step is bounded by timeout; a trap stops the servers however the script ends.
 set -euo pipefail
@@ -20,7 +21,7 @@ MEM_MB=${MEM_MB:-4096}
 ITEMS=${ITEMS:-$((MEM_MB * 6000))}
 DURATION=${DURATION:-60}
 CONNS=${CONNS:-50}
-COLLECTORS=${COLLECTORS:-g1 parallel z}
+COLLECTORS=${COLLECTORS:-default g1}
 JAVA=${JAVA:-java}
 JAR="${BASTION_JAR:-$ROOT/server/target/bastion.jar}"
 PROBE="$ROOT/bench/src/main/java/org/bastion/bench/LatencyProbe.java"
@@ -116,20 +117,26 @@ fi
 for c in $COLLECTORS; do
   COLLECTOR=$c
   case $c in
-    g1) flag=-XX:+UseG1GC ;;
-    parallel) flag=-XX:+UseParallelGC ;;
-    z) flag=-XX:+UseZGC ;;
-    shenandoah) flag=-XX:+UseShenandoahGC ;;
-    *) say "unknown collector $c (g1, parallel, z, shenandoah)"; exit 1 ;;
+    default) flag=() ;;
+    g1) flag=(-XX:+UseG1GC) ;;
+    parallel) flag=(-XX:+UseParallelGC) ;;
+    z) flag=(-XX:+UseZGC) ;;
+    shenandoah) flag=(-XX:+UseShenandoahGC) ;;
+    *) say "unknown collector $c (default, g1, parallel, z, shenandoah)"; exit 1 ;;
   esac
   # filecount=0: one log file, not rotated, so the line where the load began stays where it was.
-  "$JAVA" "$flag" "-Xlog:safepoint:file=$WORK/safepoint-$c.log::filecount=0" \
+  "$JAVA" "${flag[@]}" "-Xlog:safepoint:file=$WORK/safepoint-$c.log::filecount=0" \
     "-Xlog:gc*:file=$WORK/gc-$c.log::filecount=0" -jar "$JAR" \
     "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -m "$MEM_MB" -t 2 -c 4096 >"$WORK/bastion-$c.log" 2>&1 &
   PID=$!
   wait_port
   measure "bastion $c"
   heap=$(tr '\0' ' ' <"/proc/$PID/cmdline" | grep -o -- '-Xmx[0-9]*[mg]' | tail -1 || true)
+  label=$c
+  if [ "$c" = default ]; then
+    chosen=$(tr '\0' '\n' <"/proc/$PID/cmdline" | sed -n 's/^-XX:+Use\(.*\)GC$/\1/p' | tail -1 || true)
+    label="default (${chosen:-JVM default})"
+  fi
   stop_server
   # One line per pause, "<kind> <ms>ms": the per-collection lines only (JDK 21+ ZGC ends with a summary table).
   pause_lines() {
@@ -151,7 +158,7 @@ for c in $COLLECTORS; do
   fulls=$(grep -c 'Pause Full' "$WORK/pauses-$c.txt" || true)
   safepoint=$(tail -n +"$LOAD_FROM_SAFEPOINT" "$WORK/safepoint-$c.log" | { grep -o 'Total: [0-9]* ns' || true; } \
     | awk '{ if ($2 > m) m = $2 } END {printf "%.1f", m / 1e6}')
-  printf 'bastion %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$(longest "$WORK/pauses-$c.txt")" "$count" "$over50" \
+  printf 'bastion %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$(longest "$WORK/pauses-$c.txt")" "$count" "$over50" \
     "$fulls" "$safepoint" "$(longest "$WORK/fill-pauses-$c.txt")" "${heap:-default}" >>"$WORK/pauses.tsv"
 done
 

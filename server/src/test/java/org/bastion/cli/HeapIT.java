@@ -54,4 +54,32 @@ class HeapIT {
             assertEquals(0, server.terminate());
         }
     }
+
+    /**
+     * A cache of 1 GB or more on the JVM's default collector is relaunched with Shenandoah where the JVM has it
+     * (Debian's OpenJDK does), and without it where not; a collector the user chose is kept.
+     */
+    @Test
+    void aLargeCacheGetsAConcurrentCollectorUnlessOneWasChosen() throws Exception {
+        boolean hasShenandoah;
+        try {
+            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption("UseShenandoahGC");
+            hasShenandoah = true;
+        } catch (IllegalArgumentException absent) {
+            hasShenandoah = false;
+        }
+        String[] args = {"-m", "1024", "-p", "0", "-u", "nobody"};
+        try (Jar.Server server = new Jar.Server(Jar.builder(List.of(), args), args)) {
+            List<String> cmd = Jar.commandLine(server.pid());
+            assertEquals(hasShenandoah, cmd.contains("-XX:+UseShenandoahGC"), cmd.toString());
+            assertEquals("VERSION 1.6.18", Jar.version(server.port));
+            assertEquals(0, server.terminate());
+        }
+        try (Jar.Server server = new Jar.Server(Jar.builder(List.of("-XX:+UseG1GC"), args), args)) {
+            List<String> cmd = Jar.commandLine(server.pid());
+            assertFalse(cmd.contains("-XX:+UseShenandoahGC"), "the user's collector is kept: " + cmd);
+            assertEquals(0, server.terminate());
+        }
+    }
 }

@@ -20,28 +20,51 @@ class HeapLauncherTest {
 
     @Test
     void explicitHeapTooSmallIsRefusedNamingMAndTheHeapToGive() {
-        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(64 * MB, true, true, false));
+        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(64 * MB, true, true, false, true, true));
         assertTrue(plan.refusal().startsWith("-m/--memory-limit: -m 1024 needs 1600 MB"), plan.refusal());
         assertTrue(plan.refusal().contains("-Xmx1600m"), plan.refusal());
     }
 
     @Test
     void defaultHeapTooSmallIsSized() {
-        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(64 * MB, false, false, false));
+        HeapLauncher.Plan plan = HeapLauncher.plan(m1024,
+                new HeapLauncher.Jvm(64 * MB, false, false, false, true, true));
         assertNull(plan.refusal());
         assertEquals(List.of("-Xmx1600m", "-XX:+ExitOnOutOfMemoryError"), plan.jvmOptions());
     }
 
     @Test
     void aRelaunchedJvmStillTooSmallIsRefusedRatherThanLooping() {
-        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(64 * MB, false, true, true));
+        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(64 * MB, false, true, true, true, true));
         assertTrue(plan.refusal().contains("-Xmx1600m"), plan.refusal());
     }
 
     @Test
     void enoughHeapAndExitOnOomServesAsIs() {
-        assertTrue(HeapLauncher.plan(m1024, new HeapLauncher.Jvm(1600 * MB, true, true, false)).serveAsIs());
+        assertTrue(HeapLauncher.plan(m1024, new HeapLauncher.Jvm(1600 * MB, true, true, false, true, true))
+                .serveAsIs());
         assertEquals(List.of("-XX:+ExitOnOutOfMemoryError"),
-                HeapLauncher.plan(m1024, new HeapLauncher.Jvm(4096 * MB, false, false, false)).jvmOptions());
+                HeapLauncher.plan(m1024, new HeapLauncher.Jvm(4096 * MB, false, false, false, true, true))
+                        .jvmOptions());
+    }
+
+    @Test
+    void aLargeCacheLeftToTheDefaultCollectorGetsShenandoah() {
+        HeapLauncher.Plan plan = HeapLauncher.plan(m1024, new HeapLauncher.Jvm(4096 * MB, false, false, false, false,
+                true));
+        assertEquals(List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+UseShenandoahGC"), plan.jvmOptions());
+    }
+
+    @Test
+    void theCollectorIsLeftAloneWhenChosenAbsentOrTheCacheSmall() {
+        assertEquals(List.of("-XX:+ExitOnOutOfMemoryError"), HeapLauncher.plan(m1024,
+                new HeapLauncher.Jvm(4096 * MB, false, false, false, true, true)).jvmOptions(), "chosen");
+        assertEquals(List.of("-XX:+ExitOnOutOfMemoryError"), HeapLauncher.plan(m1024,
+                new HeapLauncher.Jvm(4096 * MB, false, false, false, false, false)).jvmOptions(), "absent");
+        Settings m1023 = Settings.builder().memoryLimit("1023").build();
+        assertEquals(List.of("-XX:+ExitOnOutOfMemoryError"), HeapLauncher.plan(m1023,
+                new HeapLauncher.Jvm(4096 * MB, false, false, false, false, true)).jvmOptions(), "small");
+        assertTrue(HeapLauncher.plan(m1024, new HeapLauncher.Jvm(4096 * MB, false, true, false, false, true))
+                .jvmOptions().contains("-XX:+UseShenandoahGC"), "a JVM that already exits on OOM is still relaunched");
     }
 }

@@ -34,8 +34,10 @@ class BinaryInputBudgetTest {
 
     /** A set header announcing {@code valueLength} bytes of value, then {@code sent} of them. */
     private static ByteBuf partialSet(String key, int valueLength, int sent) {
-        ByteBuf b = Unpooled.buffer();
         byte[] k = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // Exactly as large as its contents, so the memory a chunk keeps is the bytes sent (see the test below).
+        int size = 24 + 8 + k.length + sent;
+        ByteBuf b = Unpooled.buffer(size, size);
         b.writeByte(0x80).writeByte(SET).writeShort(k.length).writeByte(8).writeByte(0).writeShort(0)
                 .writeInt(8 + k.length + valueLength).writeInt(0).writeLong(0);
         b.writeInt(0).writeInt(0).writeBytes(k);
@@ -48,11 +50,12 @@ class BinaryInputBudgetTest {
         EmbeddedChannel big = connection();
         EmbeddedChannel small = connection();
         big.writeInbound(partialSet("big", 1_000_000, 80_000));
-        assertEquals(80_000, budget.held(), "the first partial value is counted");
+        assertEquals(0, budget.evictions(), "evictions");
+        assertEquals(24 + 8 + 3 + 80_000, budget.held(), "the first partial value is counted");
         small.writeInbound(partialSet("small", 1_000_000, 30_000));
         // 110,000 held passed the budget: the larger holder was chosen, its bytes no longer counted, its close is due
         // on its own event loop.
-        assertEquals(30_000, budget.held());
+        assertEquals(24 + 8 + 5 + 30_000, budget.held());
         assertEquals(1, budget.evictions());
         big.runPendingTasks();
         small.runPendingTasks();
@@ -65,6 +68,20 @@ class BinaryInputBudgetTest {
         assertEquals(0, budget.held(), "a closed connection holds nothing");
         big.finishAndReleaseAll();
         small.finishAndReleaseAll();
+    }
+
+    /**
+     * The decoder hands the value on as slices of the read's buffer, and a slice keeps the whole buffer: a read of 1 KB
+     * into a 64 KiB buffer holds 64 KiB until the value completes, and that is what counts.
+     */
+    @Test
+    void aPartialValueCountsTheWholeBufferItsChunkKeeps() {
+        EmbeddedChannel ch = connection();
+        ByteBuf read = Unpooled.buffer(65_536, 65_536).writeBytes(partialSet("k", 1_000_000, 1_000));
+        ch.writeInbound(read);
+        assertEquals(65_536, budget.held());
+        ch.finishAndReleaseAll();
+        assertEquals(0, budget.held());
     }
 
     @Test

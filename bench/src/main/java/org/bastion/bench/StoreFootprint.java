@@ -9,8 +9,8 @@ import org.bastion.store.Item;
 import org.bastion.store.Key;
 
 /**
- * Measures the heap bytes one stored item costs beyond its key and value bytes, the figure {@link Store#ENTRY_OVERHEAD}
- * must hold for {@code -m} to mean memory. Fills a store with items, forces full collections before and after, and
+ * Measures the heap bytes one stored item costs, and how far {@link Store#weigh} (the key object's layout, the value's
+ * bytes and {@link Store#ENTRY_OVERHEAD}) is from it: the weight must match for {@code -m} to mean memory. Fills a store with items, forces full collections before and after, and
  * divides the growth of the used heap by the item count.
  *
  * <pre>
@@ -40,9 +40,11 @@ public final class StoreFootprint {
         }
         double perItem = (double) (after - before) / items;
         double overhead = perItem - (double) keyAndValueBytes / items;
-        System.out.printf("items %d, key %d B, value %d B: %.1f heap bytes per item, %.1f beyond key and value bytes"
-                + " (Store.ENTRY_OVERHEAD is %d)%n", items, keyAndValueBytes / items - valueSize, valueSize, perItem,
-                overhead, Store.ENTRY_OVERHEAD);
+        int weight = Store.weigh(Key.of(String.format("key:%010d", 0)), valueSize);
+        System.out.printf("items %d, key %d B, value %d B: %.1f heap bytes per item, %.1f beyond key and value bytes;"
+                + " Store.weigh gives %d (%+.1f%%; Store.ENTRY_OVERHEAD is %d)%n", items,
+                keyAndValueBytes / items - valueSize, valueSize, perItem, overhead, weight,
+                100 * (weight - perItem) / perItem, Store.ENTRY_OVERHEAD);
     }
 
     private static long usedAfterGc() throws InterruptedException {

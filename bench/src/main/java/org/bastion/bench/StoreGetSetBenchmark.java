@@ -59,8 +59,8 @@ public class StoreGetSetBenchmark {
         keys = new Key[ITEMS];
         missingKeys = new Key[ITEMS];
         for (int i = 0; i < ITEMS; i++) {
-            keys[i] = new Key(("key:" + i).getBytes(StandardCharsets.ISO_8859_1));
-            missingKeys[i] = new Key(("missing:" + i).getBytes(StandardCharsets.ISO_8859_1));
+            keys[i] = Key.of(("key:" + i).getBytes(StandardCharsets.ISO_8859_1));
+            missingKeys[i] = Key.of(("missing:" + i).getBytes(StandardCharsets.ISO_8859_1));
             store.write(Store.Mode.SET, keys[i], 0, Item.NEVER, new byte[valueSize], 0, 0).result();
         }
         order = Zipf.indices(ITEMS, SAMPLES, 42);

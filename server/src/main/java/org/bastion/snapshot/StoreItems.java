@@ -27,7 +27,7 @@ final class StoreItems implements SnapshotFile.Source {
                 long expires = item.expiresAt == Item.NEVER ? 0
                         : Math.max(1, wallNow + Math.floorDiv(item.expiresAt - nanoNow, 1_000_000L));
                 try {
-                    to.item(key.bytes, item.value, item.flags, item.cas, expires);
+                    to.item(key.bytes(), item.value, item.flags, item.cas, expires);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -347,7 +347,7 @@ public final class StatsReport {
         long exp = item.expiresAt == Item.NEVER ? -1
                 : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
         long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess) / 1_000_000_000L;
-        return "key=" + uriEncode(key.bytes) + " exp=" + exp + " la=" + lastAccess + " cas="
+        return "key=" + uriEncode(key.bytes()) + " exp=" + exp + " la=" + lastAccess + " cas="
                 + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + cls
                 + " size=" + weight;
     }

@@ -3,58 +3,276 @@ package org.bastion.store;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** A cache key: the raw bytes the client sent, compared byte for byte, with the hash computed once. */
-public class Key {
+/**
+ * A cache key: the raw bytes the client sent, compared byte for byte, with the hash computed once.
+ *
+ * <p>Every stored item keeps its key object for its whole life, so the key's layout is paid per item. A key of up to
+ * {@link #PACKED_MAX} bytes (nearly all keys in practice) is packed into the long fields of one object, its length in
+ * the first byte: a 14 B key takes 32 B of heap instead of 56 B for an object pointing at its own array (the array's
+ * header, the reference and their padding are gone). Longer keys keep an array. {@link #of} chooses by length alone,
+ * so two keys with the same bytes always have the same form, and equality never compares across forms.
+ */
+public abstract class Key {
     public static final int MAX_LENGTH = 250;
+    /** Longest key packed into fields: four longs hold the length byte and 31 key bytes. */
+    static final int PACKED_MAX = 31;
     private static final byte[] NONE = new byte[0];
 
-    public final byte[] bytes;
     private final int hash;
 
-    public Key(byte[] bytes) {
-        this(bytes, Arrays.hashCode(bytes));
-    }
-
-    private Key(byte[] bytes, int hash) {
-        this.bytes = bytes;
+    private Key(int hash) {
         this.hash = hash;
     }
 
-    public static Key of(String key) {
-        return new Key(key.getBytes(StandardCharsets.UTF_8));
+    /** The key for {@code bytes}, which it may keep: the caller must not change them afterwards. */
+    public static Key of(byte[] bytes) {
+        int hash = Arrays.hashCode(bytes);
+        if (bytes.length > PACKED_MAX) {
+            return new InArray(bytes, hash);
+        }
+        return packed(bytes, 0, bytes.length, hash);
     }
 
-    public int length() {
-        return bytes.length;
+    public static Key of(String key) {
+        return of(key.getBytes(StandardCharsets.UTF_8));
     }
+
+    public abstract int length();
+
+    /** The key's bytes; a fresh copy or the key's own array, so callers must not change them. */
+    public abstract byte[] bytes();
+
+    /**
+     * Heap bytes a stored key of {@code length} bytes takes, its array included (64-bit JVM, compressed oops): a
+     * packed key is a 12 B header, the 4 B hash and one long per 8 bytes of "length byte, then the key"; a longer key
+     * is a 24 B object and an array of a 16 B header and the bytes, padded to 8.
+     */
+    static int heapBytes(int length) {
+        return length <= PACKED_MAX ? 16 + 8 * ((length + 8) / 8) : 24 + align8(16 + length);
+    }
+
+    abstract byte byteAt(int index);
 
     /** Whether the key begins with {@code prefix} (a confined user's key space). */
     public boolean startsWith(byte[] prefix) {
-        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (o instanceof Probe probe) {
-            return probe.equals(this);
+        if (length() < prefix.length) {
+            return false;
         }
-        return o instanceof Key other && other.hash == hash && Arrays.equals(other.bytes, bytes);
+        for (int i = 0; i < prefix.length; i++) {
+            if (byteAt(i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
-    public int hashCode() {
+    public final int hashCode() {
+        return hash();
+    }
+
+    int hash() {
         return hash;
     }
 
     @Override
+    public final boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof Key other) || other.hash() != hash()) {
+            return false;
+        }
+        if (other instanceof Probe probe) {
+            return probe.matches(this);
+        }
+        return this instanceof Probe probe ? probe.matches(other) : sameBytes(other);
+    }
+
+    /** Equality of two stored-form keys with equal hashes. */
+    abstract boolean sameBytes(Key other);
+
+    @Override
     public String toString() {
-        return new String(bytes, StandardCharsets.ISO_8859_1);
+        return new String(bytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    /** The little-endian long holding bytes {@code [8 * word, 8 * word + 8)} of "length byte, then the key". */
+    static long word(byte[] array, int from, int to, int word) {
+        long w = 0;
+        for (int s = Math.min(8 * word + 7, to - from); s >= 8 * word; s--) {
+            w = (w << 8) | (s == 0 ? (to - from) : array[from + s - 1] & 0xFF);
+        }
+        return w;
+    }
+
+    private static Key packed(byte[] array, int from, int to, int hash) {
+        long w0 = word(array, from, to, 0);
+        int length = to - from;
+        if (length <= 7) {
+            return new Packed1(hash, w0);
+        }
+        long w1 = word(array, from, to, 1);
+        if (length <= 15) {
+            return new Packed2(hash, w0, w1);
+        }
+        long w2 = word(array, from, to, 2);
+        if (length <= 23) {
+            return new Packed3(hash, w0, w1, w2);
+        }
+        return new Packed4(hash, w0, w1, w2, word(array, from, to, 3));
+    }
+
+    /** A key of more than {@link #PACKED_MAX} bytes: an object and its array. */
+    private static final class InArray extends Key {
+        private final byte[] bytes;
+
+        InArray(byte[] bytes, int hash) {
+            super(hash);
+            this.bytes = bytes;
+        }
+
+        @Override
+        public int length() {
+            return bytes.length;
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        @Override
+        byte byteAt(int index) {
+            return bytes[index];
+        }
+
+        @Override
+        boolean sameBytes(Key other) {
+            return other instanceof InArray o && Arrays.equals(o.bytes, bytes);
+        }
+    }
+
+    /**
+     * Up to 7 key bytes in one long. The packed forms extend each other so a key of n words reads its words through
+     * one virtual call ({@link #word}); equality checks the class first, since the length byte decides it.
+     */
+    private static class Packed1 extends Key {
+        final long w0;
+
+        Packed1(int hash, long w0) {
+            super(hash);
+            this.w0 = w0;
+        }
+
+        @Override
+        public final int length() {
+            return (int) (w0 & 0xFF);
+        }
+
+        int words() {
+            return 1;
+        }
+
+        long word(int i) {
+            return w0;
+        }
+
+        @Override
+        public final byte[] bytes() {
+            byte[] out = new byte[length()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = byteAt(i);
+            }
+            return out;
+        }
+
+        @Override
+        final byte byteAt(int index) {
+            int s = index + 1;
+            return (byte) (word(s >>> 3) >>> ((s & 7) << 3));
+        }
+
+        @Override
+        final boolean sameBytes(Key other) {
+            if (other.getClass() != getClass()) {
+                return false;
+            }
+            Packed1 o = (Packed1) other;
+            for (int i = words() - 1; i >= 0; i--) {
+                if (o.word(i) != word(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static class Packed2 extends Packed1 {
+        final long w1;
+
+        Packed2(int hash, long w0, long w1) {
+            super(hash, w0);
+            this.w1 = w1;
+        }
+
+        @Override
+        int words() {
+            return 2;
+        }
+
+        @Override
+        long word(int i) {
+            return i == 1 ? w1 : w0;
+        }
+    }
+
+    private static class Packed3 extends Packed2 {
+        final long w2;
+
+        Packed3(int hash, long w0, long w1, long w2) {
+            super(hash, w0, w1);
+            this.w2 = w2;
+        }
+
+        @Override
+        int words() {
+            return 3;
+        }
+
+        @Override
+        long word(int i) {
+            return i == 2 ? w2 : super.word(i);
+        }
+    }
+
+    private static final class Packed4 extends Packed3 {
+        final long w3;
+
+        Packed4(int hash, long w0, long w1, long w2, long w3) {
+            super(hash, w0, w1, w2);
+            this.w3 = w3;
+        }
+
+        @Override
+        int words() {
+            return 4;
+        }
+
+        @Override
+        long word(int i) {
+            return i == 3 ? w3 : super.word(i);
+        }
+    }
+
+    private static int align8(int n) {
+        return (n + 7) & ~7;
     }
 
     /**
      * A reusable view of a key inside a command line, for lookups only ({@code get}): equal to the stored {@link Key}
      * with the same bytes, so a read allocates nothing. It changes with the next command, so it must never be stored
-     * or kept: its {@link #bytes} field is empty; {@link #copy()} gives a real key.
+     * or kept; {@link #copy()} gives a real key.
      */
     public static final class Probe extends Key {
         private byte[] array = NONE;
@@ -63,7 +281,7 @@ public class Key {
         private int probeHash;
 
         public Probe() {
-            super(NONE, 0);
+            super(0);
         }
 
         /** Points this probe at {@code array[from, to)}; the hash is the one {@link Arrays#hashCode(byte[])} gives. */
@@ -80,7 +298,34 @@ public class Key {
         }
 
         Key copy() {
-            return new Key(Arrays.copyOfRange(array, from, to));
+            byte[] bytes = Arrays.copyOfRange(array, from, to);
+            return bytes.length > PACKED_MAX ? new InArray(bytes, probeHash) : packed(bytes, 0, bytes.length,
+                    probeHash);
+        }
+
+        /** Whether {@code key}, in its stored form, has the bytes this probe points at. */
+        boolean matches(Key key) {
+            if (key instanceof Probe other) {
+                return Arrays.equals(other.array, other.from, other.to, array, from, to);
+            }
+            if (key instanceof InArray stored) {
+                return Arrays.equals(stored.bytes, 0, stored.bytes.length, array, from, to);
+            }
+            Packed1 stored = (Packed1) key;
+            if (stored.length() != to - from) {
+                return false;
+            }
+            for (int i = stored.words() - 1; i >= 0; i--) {
+                if (stored.word(i) != word(array, from, to, i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        int hash() {
+            return probeHash;
         }
 
         @Override
@@ -89,28 +334,18 @@ public class Key {
         }
 
         @Override
-        public boolean startsWith(byte[] prefix) {
-            return to - from >= prefix.length && Arrays.equals(array, from, from + prefix.length, prefix, 0,
-                    prefix.length);
+        public byte[] bytes() {
+            return Arrays.copyOfRange(array, from, to);
         }
 
         @Override
-        public boolean equals(Object o) {
-            if (o instanceof Probe other) {
-                return other == this || Arrays.equals(other.array, other.from, other.to, array, from, to);
-            }
-            return o instanceof Key other && other.hash == probeHash
-                    && Arrays.equals(other.bytes, 0, other.bytes.length, array, from, to);
+        byte byteAt(int index) {
+            return array[from + index];
         }
 
         @Override
-        public int hashCode() {
-            return probeHash;
-        }
-
-        @Override
-        public String toString() {
-            return new String(array, from, to - from, StandardCharsets.ISO_8859_1);
+        boolean sameBytes(Key other) {
+            return matches(other);
         }
     }
 }

@@ -14,7 +14,7 @@ public final class SizeClasses {
     private final int count;
 
     public SizeClasses(int maxItemSize) {
-        long largest = Store.weigh(new Key(new byte[Key.MAX_LENGTH]), maxItemSize);
+        long largest = Store.weigh(Key.of(new byte[Key.MAX_LENGTH]), maxItemSize);
         int n = 1;
         while (chunkSize(n) < largest) {
             n++;

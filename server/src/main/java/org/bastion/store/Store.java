@@ -20,14 +20,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Store {
     /**
-     * Heap bytes per entry beyond key and value bytes (64-bit JVM, compressed oops), as JOL lays them out: Caffeine's
-     * node 40 (no expiry fields: see the builder), the map's node 32 and table slot ~4-8, Key 24, Item 56, and two
-     * array headers of 16 with their padding. Measured with {@code bench/.../StoreFootprint} (used heap after full GCs,
-     * before and after storing the items): 191 B per item for 300,000 items of 14 B keys and 100 B values, 188 B with
-     * 4 KiB values, 201-203 B for 1,000,000 items (the map's table grows in powers of two). 196 is the middle; it keeps
-     * {@code -m} within about 4% of the heap really used.
+     * Heap bytes per entry beyond the key object ({@link Key#heapBytes}) and the value's bytes (64-bit JVM, compressed
+     * oops), as JOL lays them out: Caffeine's node 40 (no expiry fields: see the builder), the map's node 32 and
+     * table slot ~4-8, Item 56, and the value array's header of 16 with its padding. Measured with
+     * {@code bench/.../StoreFootprint} (used heap after full GCs, before and after storing the items), beyond the
+     * 32 B key object of a 14 B key and the value bytes: 149.5 B per item for 300,000 items of 100 B values, 145.5 B
+     * with 4 KiB values, 158.9-160.9 B for 1,000,000 items (the map's table grows in powers of two). 154 is the
+     * middle; it keeps {@code -m} within about 3% of the heap really used.
      */
-    public static final int ENTRY_OVERHEAD = 196;
+    public static final int ENTRY_OVERHEAD = 154;
     /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
     static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
     /**
@@ -108,8 +109,13 @@ public final class Store {
         this.eviction = cache.policy().eviction().orElseThrow();
     }
 
+    /** What an item of this key and value length weighs against {@code -m}: its measured heap bytes. */
     public static int weigh(Key key, int valueLength) {
-        return key.length() + valueLength + ENTRY_OVERHEAD;
+        return weigh(key.length(), valueLength);
+    }
+
+    static int weigh(int keyLength, int valueLength) {
+        return Key.heapBytes(keyLength) + valueLength + ENTRY_OVERHEAD;
     }
 
     public Clock clock() {
@@ -602,7 +608,7 @@ public final class Store {
 
     /** Whether an item of these sizes fits beside what is held now without evicting anything. */
     public boolean hasRoomFor(int keyLength, int valueLength) {
-        return weightedBytes() + keyLength + valueLength + ENTRY_OVERHEAD <= limitBytes;
+        return weightedBytes() + weigh(keyLength, valueLength) <= limitBytes;
     }
 
     /**
@@ -626,7 +632,7 @@ public final class Store {
         if (!fits(value.length) || key.length == 0 || key.length > Key.MAX_LENGTH) {
             return false;
         }
-        Key k = new Key(key);
+        Key k = Key.of(key);
         if (evictionsDisabled && weightedBytes() + weigh(k, value.length) > limitBytes) {
             return false;
         }

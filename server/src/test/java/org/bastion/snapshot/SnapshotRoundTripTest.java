@@ -70,7 +70,7 @@ class SnapshotRoundTripTest {
         Store a = new Store(8L << 30, false, 1 << 20, before, new Stats());
         long[] cas = new long[ITEMS];
         for (int i = 0; i < ITEMS; i++) {
-            Item item = a.write(Store.Mode.SET, new Key(key(i)), i * 7, a.deadline(ttl(i)), value(i), 0, 0).item();
+            Item item = a.write(Store.Mode.SET, Key.of(key(i)), i * 7, a.deadline(ttl(i)), value(i), 0, 0).item();
             cas[i] = item.cas;
         }
         // One already-expired-by-load item: 2 s TTL, and the restart takes 3 s.
@@ -89,7 +89,7 @@ class SnapshotRoundTripTest {
         assertEquals(0, loaded.leftOut());
         long maxCas = 0;
         for (int i = 0; i < ITEMS; i++) {
-            Item item = b.peek(new Key(key(i)));
+            Item item = b.peek(Key.of(key(i)));
             assertNotNull(item, "item " + i);
             assertArrayEquals(value(i), item.value, "value " + i);
             assertEquals(i * 7, item.flags, "flags " + i);
@@ -116,7 +116,7 @@ class SnapshotRoundTripTest {
         ManualClock clock = new ManualClock(WALL);
         Store big = new Store(64L << 20, false, 1 << 20, clock, new Stats());
         for (int i = 0; i < 20_000; i++) {
-            big.write(Store.Mode.SET, new Key(key(i)), 0, 0, new byte[1000], 0, 0);
+            big.write(Store.Mode.SET, Key.of(key(i)), 0, 0, new byte[1000], 0, 0);
         }
         service(big, file, new ArrayList<>()).requestAndWait();
         Store small = new Store(8L << 20, false, 1 << 20, clock, new Stats());
@@ -138,18 +138,18 @@ class SnapshotRoundTripTest {
         ManualClock clock = new ManualClock(WALL);
         Store big = new Store(64L << 20, false, 1 << 20, clock, new Stats());
         for (int i = 0; i < 20_000; i++) {
-            big.write(Store.Mode.SET, new Key(key(i)), 0, 0, new byte[1000], 0, 0);
+            big.write(Store.Mode.SET, Key.of(key(i)), 0, 0, new byte[1000], 0, 0);
         }
         clock.advance(5, java.util.concurrent.TimeUnit.SECONDS);
         for (int i = 0; i < 20_000; i += 10) {
-            assertNotNull(big.get(new Key(key(i))));
+            assertNotNull(big.get(Key.of(key(i))));
         }
         service(big, file, new ArrayList<>()).requestAndWait();
         Store small = new Store(8L << 20, false, 1 << 20, clock, new Stats());
         Snapshots.Loaded loaded = service(small, file, new ArrayList<>()).load();
         int recentKept = 0;
         for (int i = 0; i < 20_000; i += 10) {
-            recentKept += small.peek(new Key(key(i))) != null ? 1 : 0;
+            recentKept += small.peek(Key.of(key(i))) != null ? 1 : 0;
         }
         // In file (hash) order about a third of them stayed, as of any other 2,000 items.
         assertTrue(recentKept >= 1_900, recentKept + " of the 2,000 recently used kept of " + loaded.restored());

@@ -142,6 +142,6 @@ class StatsDetailTest {
     }
 
     private static Key key(String s) {
-        return new Key(s.getBytes(StandardCharsets.ISO_8859_1));
+        return Key.of(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 }

@@ -63,7 +63,7 @@ public final class RecordingExecutor implements Executor {
 
     /** A key of its own, whatever reused probe the translator aimed at it. */
     private static Key copy(Key key) {
-        return new Key(key.toString().getBytes(StandardCharsets.ISO_8859_1)); // toString is the bytes, one char each
+        return Key.of(key.toString().getBytes(StandardCharsets.ISO_8859_1)); // toString is the bytes, one char each
     }
 
     @Override

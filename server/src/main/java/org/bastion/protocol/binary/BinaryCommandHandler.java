@@ -342,7 +342,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     }
 
     private Key key() {
-        return new Key(ByteBufUtil.getBytes(req.key()));
+        return Key.of(ByteBufUtil.getBytes(req.key()));
     }
 
     private long valueLength() {
@@ -363,7 +363,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             }
             return;
         }
-        respond(BinaryStatus.SUCCESS, flags(item), returnKey ? Unpooled.wrappedBuffer(key.bytes) : null,
+        respond(BinaryStatus.SUCCESS, flags(item), returnKey ? Unpooled.wrappedBuffer(key.bytes()) : null,
                 Unpooled.wrappedBuffer(item.value), item.cas);
     }
 
@@ -392,14 +392,14 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             }
             return;
         }
-        respond(BinaryStatus.SUCCESS, flags(item), returnKey ? Unpooled.wrappedBuffer(key.bytes) : null,
+        respond(BinaryStatus.SUCCESS, flags(item), returnKey ? Unpooled.wrappedBuffer(key.bytes()) : null,
                 returnValue ? Unpooled.wrappedBuffer(item.value) : null, item.cas);
     }
 
     /** A miss: the key-returning commands send the key and no message, the others "Not found". */
     private void miss(Key key, boolean returnKey) {
         if (returnKey) {
-            respond(BinaryStatus.KEY_ENOENT, null, Unpooled.wrappedBuffer(key.bytes), null, 0);
+            respond(BinaryStatus.KEY_ENOENT, null, Unpooled.wrappedBuffer(key.bytes()), null, 0);
         } else {
             error(BinaryStatus.KEY_ENOENT);
         }

@@ -230,7 +230,7 @@ public final class MetaCommands {
                 !f.noUpdate && !(failed && f.locked), tDeadline, f.vivify, createdDeadline, vivifyTtlApplies,
                 f.hasRecache ? deadline(f.recache) : Store.NO_RECACHE, f.ttlIndex >= 0 && f.ttlIndex < f.recacheIndex,
                 !failed, f.newCas);
-        Outcome outcome = exec.execute(session, new Command.MetaGet(new Key(f.key), options, f.vivify || f.newTtl));
+        Outcome outcome = exec.execute(session, new Command.MetaGet(Key.of(f.key), options, f.vivify || f.newTtl));
         if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);
             return;
@@ -355,7 +355,7 @@ public final class MetaCommands {
         if (f.hasCas && (mode == Store.Mode.SET || mode == Store.Mode.REPLACE)) {
             mode = Store.Mode.CAS;
         }
-        Key key = new Key(f.key);
+        Key key = Key.of(f.key);
         if (length > exec.maxItemSize()) {
             // memcached drops the old value whatever the mode, so a failed write never leaves stale data behind.
             Outcome outcome = exec.execute(session, Command.Write.oversized(mode, key, length, true));
@@ -417,7 +417,7 @@ public final class MetaCommands {
                     buf.writeByte(' ');
                     buf.writeBytes(token);
                 }
-                case 'k' -> writeKey(buf, set.key().bytes, set.binaryKey());
+                case 'k' -> writeKey(buf, set.key().bytes(), set.binaryKey());
                 default -> {
                     buf.writeBytes(SP_C);
                     Numbers.writeDecimal(buf, result.item() == null ? 0 : result.item().cas);
@@ -453,7 +453,7 @@ public final class MetaCommands {
         }
         // memcached applies T only together with I; Bastion's x (empty the value) takes it too.
         boolean ttl = f.newTtl && (f.invalidate || f.removeValue);
-        Outcome outcome = exec.execute(session, new Command.Delete(new Key(f.key), true, f.hasCas, f.cas, f.invalidate,
+        Outcome outcome = exec.execute(session, new Command.Delete(Key.of(f.key), true, f.hasCas, f.cas, f.invalidate,
                 f.removeValue, ttl, f.exptime, f.newCas));
         if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);
@@ -515,7 +515,7 @@ public final class MetaCommands {
         } else if (vivifyTtlApplies) {
             createdExptime = f.vivifyExptime;
         }
-        Outcome outcome = exec.execute(session, new Command.Delta(new Key(f.key), incr, f.delta, f.hasCas ? f.cas : 0,
+        Outcome outcome = exec.execute(session, new Command.Delta(Key.of(f.key), incr, f.delta, f.hasCas ? f.cas : 0,
                 f.vivify ? Command.Delta.OnMiss.VIVIFY : Command.Delta.OnMiss.ANSWER, f.initial, createdExptime,
                 ttlApplies, f.exptime, f.newCas));
         if (outcome instanceof Outcome.Refused) {
@@ -602,7 +602,7 @@ public final class MetaCommands {
                 return;
             }
         }
-        Outcome outcome = exec.execute(session, new Command.Debug(new Key(key)));
+        Outcome outcome = exec.execute(session, new Command.Debug(Key.of(key)));
         if (outcome instanceof Outcome.Refused) {
             reply.write(Replies.ACCESS_DENIED);
             return;

@@ -174,7 +174,7 @@ class WatchTest {
         LogWatchers hub = new LogWatchers();
         assertTrue(!hub.wants(LogWatchers.FETCHERS));
         Watcher w = hub.attach(LogWatchers.FETCHERS, 1000);
-        org.bastion.store.Key key = new org.bastion.store.Key("k".getBytes(StandardCharsets.ISO_8859_1));
+        org.bastion.store.Key key = org.bastion.store.Key.of("k".getBytes(StandardCharsets.ISO_8859_1));
         for (int i = 0; i < 100; i++) {
             hub.itemGet(key, null, 1);
         }

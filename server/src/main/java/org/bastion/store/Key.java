@@ -33,6 +33,18 @@ public abstract class Key {
         return packed(bytes, 0, bytes.length, hash);
     }
 
+    /** The key for {@code array[from, to)}, copied: a command line's token becomes a key without a copy in between. */
+    public static Key of(byte[] array, int from, int to) {
+        if (to - from > PACKED_MAX) {
+            return of(Arrays.copyOfRange(array, from, to));
+        }
+        int hash = 1;
+        for (int i = from; i < to; i++) {
+            hash = 31 * hash + array[i];
+        }
+        return packed(array, from, to, hash);
+    }
+
     public static Key of(String key) {
         return of(key.getBytes(StandardCharsets.UTF_8));
     }

@@ -36,6 +36,7 @@ class KeyLayoutTest {
         assertEquals(key.hashCode(), probe.hashCode());
         assertTrue(probe.equals(key) && key.equals(probe), "probe and key are equal both ways");
         assertEquals(key, probe.copy());
+        assertEquals(key, Key.of(line, 3, 3 + bytes.length), "a key made from a range of a line");
     }
 
     @Property(tries = 500)

@@ -165,7 +165,7 @@ final class TextCommands {
     }
 
     private Key key(int t) {
-        return Key.of(Arrays.copyOfRange(line, starts[t], ends[t]));
+        return Key.of(line, starts[t], ends[t]);
     }
 
     private boolean lastIsNoreply() {

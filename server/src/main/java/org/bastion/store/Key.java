@@ -8,14 +8,15 @@ import java.util.Arrays;
  *
  * <p>Every stored item keeps its key object for its whole life, so the key's layout is paid per item. A key of up to
  * {@link #PACKED_MAX} bytes (nearly all keys in practice) is packed into the long fields of one object, its length in
- * the first byte: a 14 B key takes 32 B of heap instead of 56 B for an object pointing at its own array (the array's
- * header, the reference and their padding are gone). Longer keys keep an array. {@link #of} chooses by length alone,
- * so two keys with the same bytes always have the same form, and equality never compares across forms.
+ * the first byte: a 14 B key takes 32 B of heap and a 32 B key 56 B, where an object pointing at its own array took
+ * 56 B and 72 B (the array's header, the reference and their padding are gone), and a lookup reads one object, not
+ * two. Longer keys keep an array. {@link #of} chooses by length alone, so two keys with the same bytes always have the
+ * same form, and equality never compares across forms.
  */
 public abstract class Key {
     public static final int MAX_LENGTH = 250;
-    /** Longest key packed into fields: four longs hold the length byte and 31 key bytes. */
-    static final int PACKED_MAX = 31;
+    /** Longest key packed into fields: six longs hold the length byte and 47 key bytes. */
+    static final int PACKED_MAX = 47;
     private static final byte[] NONE = new byte[0];
 
     private final int hash;
@@ -132,7 +133,15 @@ public abstract class Key {
         if (length <= 23) {
             return new Packed3(hash, w0, w1, w2);
         }
-        return new Packed4(hash, w0, w1, w2, word(array, from, to, 3));
+        long w3 = word(array, from, to, 3);
+        if (length <= 31) {
+            return new Packed4(hash, w0, w1, w2, w3);
+        }
+        long w4 = word(array, from, to, 4);
+        if (length <= 39) {
+            return new Packed5(hash, w0, w1, w2, w3, w4);
+        }
+        return new Packed6(hash, w0, w1, w2, w3, w4, word(array, from, to, 5));
     }
 
     /** A key of more than {@link #PACKED_MAX} bytes: an object and its array. */
@@ -258,7 +267,7 @@ public abstract class Key {
         }
     }
 
-    private static final class Packed4 extends Packed3 {
+    private static class Packed4 extends Packed3 {
         final long w3;
 
         Packed4(int hash, long w0, long w1, long w2, long w3) {
@@ -274,6 +283,44 @@ public abstract class Key {
         @Override
         long word(int i) {
             return i == 3 ? w3 : super.word(i);
+        }
+    }
+
+    private static class Packed5 extends Packed4 {
+        final long w4;
+
+        Packed5(int hash, long w0, long w1, long w2, long w3, long w4) {
+            super(hash, w0, w1, w2, w3);
+            this.w4 = w4;
+        }
+
+        @Override
+        int words() {
+            return 5;
+        }
+
+        @Override
+        long word(int i) {
+            return i == 4 ? w4 : super.word(i);
+        }
+    }
+
+    private static final class Packed6 extends Packed5 {
+        final long w5;
+
+        Packed6(int hash, long w0, long w1, long w2, long w3, long w4, long w5) {
+            super(hash, w0, w1, w2, w3, w4);
+            this.w5 = w5;
+        }
+
+        @Override
+        int words() {
+            return 6;
+        }
+
+        @Override
+        long word(int i) {
+            return i == 5 ? w5 : super.word(i);
         }
     }
 

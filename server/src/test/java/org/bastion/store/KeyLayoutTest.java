@@ -40,7 +40,7 @@ class KeyLayoutTest {
     }
 
     @Property(tries = 500)
-    void keysThatDifferInOneByteOrInLengthDiffer(@ForAll @Size(min = 1, max = 40) byte[] bytes) {
+    void keysThatDifferInOneByteOrInLengthDiffer(@ForAll @Size(min = 1, max = 60) byte[] bytes) {
         Key key = Key.of(bytes);
         for (int i = 0; i < bytes.length; i++) {
             byte[] changed = bytes.clone();
@@ -60,8 +60,10 @@ class KeyLayoutTest {
         assertEquals(24, Key.heapBytes(7));
         assertEquals(32, Key.heapBytes(8));
         assertEquals(32, Key.heapBytes(14), "the benchmarks' key:%010d");
-        assertEquals(48, Key.heapBytes(Key.PACKED_MAX));
-        assertEquals(24 + 48, Key.heapBytes(Key.PACKED_MAX + 1), "object and array of 16 + 32 bytes");
+        assertEquals(48, Key.heapBytes(31));
+        assertEquals(56, Key.heapBytes(32), "memcaslap's keys");
+        assertEquals(64, Key.heapBytes(Key.PACKED_MAX));
+        assertEquals(24 + 64, Key.heapBytes(Key.PACKED_MAX + 1), "object and array of 16 + 48 bytes");
         assertEquals(24 + 272, Key.heapBytes(Key.MAX_LENGTH));
     }
 }

@@ -1,5 +1,8 @@
 package org.bastion.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -18,6 +21,7 @@ public abstract class Key {
     /** Longest key packed into fields: six longs hold the length byte and 47 key bytes. */
     static final int PACKED_MAX = 47;
     private static final byte[] NONE = new byte[0];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int hash;
 
@@ -110,13 +114,30 @@ public abstract class Key {
         return new String(bytes(), StandardCharsets.ISO_8859_1);
     }
 
-    /** The little-endian long holding bytes {@code [8 * word, 8 * word + 8)} of "length byte, then the key". */
+    /**
+     * The little-endian long holding bytes {@code [8 * word, 8 * word + 8)} of "length byte, then the key", where the
+     * key is {@code array[from, to)}. Read as one long where the array allows (the bytes around the key, such as the
+     * command line's, are masked off), byte by byte at its edges.
+     */
     static long word(byte[] array, int from, int to, int word) {
-        long w = 0;
-        for (int s = Math.min(8 * word + 7, to - from); s >= 8 * word; s--) {
-            w = (w << 8) | (s == 0 ? (to - from) : array[from + s - 1] & 0xFF);
+        int first = from + 8 * word - 1; // the word's first byte in the array; word 0's is the length's place
+        int inKey = Math.min(8, to - first);
+        long w;
+        if (first >= 0 && first + 8 <= array.length) {
+            w = (long) LONGS.get(array, first);
+            if (inKey < 8) {
+                w &= (1L << (8 * inKey)) - 1;
+            }
+        } else {
+            w = 0;
+            for (int i = first + inKey - 1; i >= Math.max(first, from); i--) {
+                w = (w << 8) | (array[i] & 0xFF);
+            }
+            if (word == 0) {
+                w <<= 8;
+            }
         }
-        return w;
+        return word == 0 ? (w & ~0xFFL) | (to - from) : w;
     }
 
     private static Key packed(byte[] array, int from, int to, int hash) {

@@ -15,6 +15,9 @@ import java.util.Arrays;
  * 56 B and 72 B (the array's header, the reference and their padding are gone), and a lookup reads one object, not
  * two. Longer keys keep an array. {@link #of} chooses by length alone, so two keys with the same bytes always have the
  * same form, and equality never compares across forms.
+ *
+ * <p>Long because the forms (one to six words, and the array) and the lookup probe each take a few lines but must stay
+ * beside the one factory that chooses among them and the one word layout they all share.
  */
 public abstract class Key {
     public static final int MAX_LENGTH = 250;

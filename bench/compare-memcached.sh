@@ -5,7 +5,8 @@
 #
 # Both servers listen on loopback with the same -m and -t. Every workload runs alternately (memcached, Bastion,
 # memcached, Bastion, ...) RUNS times per server after a JIT warm-up of Bastion; each server's CPU time
-# (utime+stime from /proc/<pid>/stat) is read around every run. The table shows medians. Then both servers are
+# (utime+stime from /proc/<pid>/stat) is read around every run, and one more connection times a get every millisecond
+# (bench/.../LatencyProbe.java) for its p99 latency. The table shows medians. Then both servers are
 # restarted empty, 1,000,000 items of 100 B are loaded into each, and RSS per item is reported.
 #
 # Knobs (environment): RUNS (3), DURATION seconds per run (10), WARMUP seconds per workload (10), MEM_MB (1024),
@@ -129,17 +130,32 @@ WORKLOADS=(
   "500 conns, 100 B, 1:9 set:get|100|0.1|0.9|500|1"
 )
 
+# The latency probe: compiled in the benchmarks jar when it is built, else run from its source file.
+PROBE=("$ROOT/bench/src/main/java/org/bastion/bench/LatencyProbe.java")
+if [ -f "$ROOT/bench/target/benchmarks.jar" ]; then
+  PROBE=(-cp "$ROOT/bench/target/benchmarks.jar" org.bastion.bench.LatencyProbe)
+fi
+
 # run_load <server> <pid> <port> <workload index> <seconds> <record: yes|no>
 run_load() {
   local server=$1 pid=$2 port=$3 idx=$4 secs=$5 record=$6
   IFS='|' read -r name size set get conns div <<<"${WORKLOADS[$idx]}"
   local cfg="$WORK/w$idx.cfg"
   write_cfg "$cfg" "$size" "$set" "$get"
-  local before after out tps ops
+  local before after out tps ops probe_pid="" p99=""
+  if [ "$record" = yes ]; then
+    # Latency beside throughput: one more connection times a get every millisecond while memcaslap loads.
+    timeout $((secs + 60)) java "${PROBE[@]}" "$port" "$secs" >"$WORK/probe.out" 2>&1 &
+    probe_pid=$!
+  fi
   before=$(cpu_ticks "$pid")
   out=$(timeout $((secs + 60)) memcaslap -s "127.0.0.1:$port" -F "$cfg" -T "$CLIENT_THREADS" -c "$conns" \
     -d "$div" -t "${secs}s" 2>&1) || { say "memcaslap failed against $server: $out"; exit 1; }
   after=$(cpu_ticks "$pid")
+  if [ -n "$probe_pid" ]; then
+    wait "$probe_pid" || { say "the latency probe failed against $server: $(cat "$WORK/probe.out")"; exit 1; }
+    p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$WORK/probe.out" | tail -1)
+  fi
   tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' <<<"$out" | tail -1)
   ops=$(sed -n 's/.*Ops: \([0-9]*\).*/\1/p' <<<"$out" | tail -1)
   if [ -z "$tps" ] || [ -z "$ops" ] || [ "$ops" -eq 0 ]; then
@@ -149,8 +165,8 @@ run_load() {
   local cpu_us
   cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v ops="$ops" 'BEGIN {printf "%.3f", t / hz * 1e6 / ops}')
   if [ "$record" = yes ]; then
-    printf '%s\t%s\t%s\t%s\n' "$idx" "$server" "$tps" "$cpu_us" >>"$WORK/results.tsv"
-    say "$(printf '%-36s %-9s %9s req/s %8s us CPU/req' "$name" "$server" "$tps" "$cpu_us")"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$idx" "$server" "$tps" "$cpu_us" "$p99" >>"$WORK/results.tsv"
+    say "$(printf '%-36s %-9s %9s req/s %8s us CPU/req  p99 %6s us' "$name" "$server" "$tps" "$cpu_us" "$p99")"
   fi
 }
 
@@ -229,21 +245,25 @@ mc_base, ba_base, mc_rss, ba_rss = (int(x) * 1024 for x in sys.argv[6:10])
 names = [w.split("|")[0] for w in sys.argv[10:]]
 rows = {}
 for line in open(path):
-    idx, server, tps, cpu = line.split("\t")
-    rows.setdefault((int(idx), server), []).append((float(tps), float(cpu)))
+    idx, server, tps, cpu, p99 = line.rstrip("\n").split("\t")
+    rows.setdefault((int(idx), server), []).append((float(tps), float(cpu), float(p99)))
 def med(idx, server, k):
     return statistics.median(v[k] for v in rows[(idx, server)])
 print()
-print(f"Medians of {runs} alternated runs per server (requests/s as memcaslap counts them; CPU = server utime+stime per request)")
+print(f"Medians of {runs} alternated runs per server (requests/s as memcaslap counts them; CPU = server utime+stime per request;")
+print("p99 = 99th percentile round trip of one more connection sending a get every millisecond during the run)")
 print()
-print("| workload | memcached req/s | Bastion req/s | ratio | memcached CPU us/req | Bastion CPU us/req | ratio |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| workload | memcached req/s | Bastion req/s | ratio | memcached CPU us/req | Bastion CPU us/req | ratio "
+      "| memcached p99 us | Bastion p99 us |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for i, name in enumerate(names):
     if (i, "bastion") not in rows:
         continue
     mt, bt = med(i, "memcached", 0), med(i, "bastion", 0)
     mc, bc = med(i, "memcached", 1), med(i, "bastion", 1)
-    print(f"| {name} | {mt:,.0f} | {bt:,.0f} | {bt / mt:.2f}x | {mc:.2f} | {bc:.2f} | {bc / mc:.2f}x |")
+    mp, bp = med(i, "memcached", 2), med(i, "bastion", 2)
+    print(f"| {name} | {mt:,.0f} | {bt:,.0f} | {bt / mt:.2f}x | {mc:.2f} | {bc:.2f} | {bc / mc:.2f}x "
+          f"| {mp:,.0f} | {bp:,.0f} |")
 if not mc_rss:
     sys.exit(0)
 print()

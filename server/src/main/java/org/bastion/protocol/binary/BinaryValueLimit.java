@@ -32,7 +32,7 @@ public final class BinaryValueLimit extends ChannelInboundHandlerAdapter {
     private final SecurityLog securityLog;
     private final Session session;
     private InputBudget.Account account;
-    /** Value bytes of the request being aggregated that have arrived so far; 0 between requests. */
+    /** Memory kept by what has arrived of the value being aggregated ({@link #pinnedBytes}); 0 between requests. */
     private long partial;
     /** The buffer the previous chunk of this value was cut from, so a buffer cut into many chunks counts once. */
     private ByteBuf lastBuffer;

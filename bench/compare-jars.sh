@@ -27,14 +27,9 @@ for jar in "$OLD" "$NEW"; do
   [ -f "$jar" ] || { say "no such jar: $jar"; exit 1; }
 done
 
-PID=""
-stop_server() {
-  if [ -n "$PID" ]; then
-    kill "$PID" 2>/dev/null || true
-    timeout 30 tail --pid="$PID" -f /dev/null 2>/dev/null || kill -9 "$PID" 2>/dev/null || true
-  fi
-  PID=""
-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/servers.sh
+. "$ROOT/bench/servers.sh"
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
@@ -53,10 +48,7 @@ for round in $(seq 1 "$ROUNDS"); do
     java $JVM_FLAGS -jar "$jar" "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -m 1024 -t 2 -c 4096 \
       >"$WORK/server.log" 2>&1 &
     PID=$!
-    for _ in $(seq 1 300); do
-      (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-      sleep 0.1
-    done
+    wait_port "$PORT"
     # shellcheck disable=SC2086 # LOAD_ARGS is a list of arguments
     timeout 60 memcaslap -s "127.0.0.1:$PORT" -F "$WORK/load.cfg" -T 2 -c "$CONNS" $LOAD_ARGS -t 5s >/dev/null 2>&1 \
       || { say "warm-up failed against $jar: $(tail -3 "$WORK/server.log")"; exit 1; }

@@ -36,27 +36,10 @@ if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && timeout 900 mvn -B -q package -DskipTests)
 fi
 
-PID=""
-stop_server() {
-  if [ -n "$PID" ]; then
-    kill "$PID" 2>/dev/null || true
-    timeout 30 tail --pid="$PID" -f /dev/null 2>/dev/null || kill -9 "$PID" 2>/dev/null || true
-  fi
-  PID=""
-}
+# shellcheck source=bench/servers.sh
+. "$ROOT/bench/servers.sh"
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
-
-wait_port() {
-  for _ in $(seq 1 300); do
-    if (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  say "nothing listens on port $PORT"
-  exit 1
-}
 
 user_flag=()
 [ "$(id -u)" -eq 0 ] && user_flag=(-u nobody)
@@ -110,7 +93,7 @@ COLLECTOR=none
 if [ "${SKIP_MEMCACHED:-0}" != 1 ]; then
   memcached "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -U 0 -m "$MEM_MB" -t 2 -c 4096 &
   PID=$!
-  wait_port
+  wait_port "$PORT"
   measure memcached
   stop_server
 fi
@@ -129,7 +112,7 @@ for c in $COLLECTORS; do
     "-Xlog:gc*:file=$WORK/gc-$c.log::filecount=0" -jar "$JAR" \
     "${user_flag[@]}" -l 127.0.0.1 -p "$PORT" -m "$MEM_MB" -t 2 -c 4096 >"$WORK/bastion-$c.log" 2>&1 &
   PID=$!
-  wait_port
+  wait_port "$PORT"
   measure "bastion $c"
   heap=$(tr '\0' ' ' <"/proc/$PID/cmdline" | grep -o -- '-Xmx[0-9]*[mg]' | tail -1 || true)
   label=$c

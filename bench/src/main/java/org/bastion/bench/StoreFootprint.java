@@ -10,8 +10,9 @@ import org.bastion.store.Key;
 
 /**
  * Measures the heap bytes one stored item costs, and how far {@link Store#weigh} (the key object's layout, the value's
- * bytes and {@link Store#ENTRY_OVERHEAD}) is from it: the weight must match for {@code -m} to mean memory. Fills a store with items, forces full collections before and after, and
- * divides the growth of the used heap by the item count.
+ * bytes and {@link Store#ENTRY_OVERHEAD}) is from it: the weight must match for {@code -m} to mean memory. Fills a
+ * store with items, forces full collections before and after, and divides the growth of the used heap by the item
+ * count.
  *
  * <pre>
  * mvn -B -q package -DskipTests

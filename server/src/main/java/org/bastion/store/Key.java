@@ -46,11 +46,16 @@ public abstract class Key {
         if (to - from > PACKED_MAX) {
             return of(Arrays.copyOfRange(array, from, to));
         }
-        int hash = 1;
+        return packed(array, from, to, hashOf(array, from, to));
+    }
+
+    /** The hash {@link Arrays#hashCode(byte[])} gives {@code array[from, to)}, without copying it out. */
+    private static int hashOf(byte[] array, int from, int to) {
+        int h = 1;
         for (int i = from; i < to; i++) {
-            hash = 31 * hash + array[i];
+            h = 31 * h + array[i];
         }
-        return packed(array, from, to, hash);
+        return h;
     }
 
     public static Key of(String key) {
@@ -215,8 +220,9 @@ public abstract class Key {
             return (int) (w0 & 0xFF);
         }
 
-        int words() {
-            return 1;
+        /** Longs holding the length byte and the key: derived from the length, so no form overrides it. */
+        final int words() {
+            return (length() >>> 3) + 1;
         }
 
         long word(int i) {
@@ -262,11 +268,6 @@ public abstract class Key {
         }
 
         @Override
-        int words() {
-            return 2;
-        }
-
-        @Override
         long word(int i) {
             return i == 1 ? w1 : w0;
         }
@@ -278,11 +279,6 @@ public abstract class Key {
         Packed3(int hash, long w0, long w1, long w2) {
             super(hash, w0, w1);
             this.w2 = w2;
-        }
-
-        @Override
-        int words() {
-            return 3;
         }
 
         @Override
@@ -300,11 +296,6 @@ public abstract class Key {
         }
 
         @Override
-        int words() {
-            return 4;
-        }
-
-        @Override
         long word(int i) {
             return i == 3 ? w3 : super.word(i);
         }
@@ -319,11 +310,6 @@ public abstract class Key {
         }
 
         @Override
-        int words() {
-            return 5;
-        }
-
-        @Override
         long word(int i) {
             return i == 4 ? w4 : super.word(i);
         }
@@ -335,11 +321,6 @@ public abstract class Key {
         Packed6(int hash, long w0, long w1, long w2, long w3, long w4, long w5) {
             super(hash, w0, w1, w2, w3, w4);
             this.w5 = w5;
-        }
-
-        @Override
-        int words() {
-            return 6;
         }
 
         @Override
@@ -369,21 +350,15 @@ public abstract class Key {
 
         /** Points this probe at {@code array[from, to)}; the hash is the one {@link Arrays#hashCode(byte[])} gives. */
         public Probe set(byte[] array, int from, int to) {
-            int h = 1;
-            for (int i = from; i < to; i++) {
-                h = 31 * h + array[i];
-            }
             this.array = array;
             this.from = from;
             this.to = to;
-            this.probeHash = h;
+            this.probeHash = hashOf(array, from, to);
             return this;
         }
 
         Key copy() {
-            byte[] bytes = Arrays.copyOfRange(array, from, to);
-            return bytes.length > PACKED_MAX ? new InArray(bytes, probeHash) : packed(bytes, 0, bytes.length,
-                    probeHash);
+            return Key.of(array, from, to);
         }
 
         /** Whether {@code key}, in its stored form, has the bytes this probe points at. */

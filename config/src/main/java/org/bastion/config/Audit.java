@@ -15,6 +15,8 @@ import org.bastion.config.Finding.Severity;
  * {@link #exposure} judges what an unauthenticated client learned from a running memcached-protocol server.
  */
 public final class Audit {
+    /** The permission bit that lets any local user connect to a Unix socket. */
+    private static final int OTHERS_WRITE = 02;
     /** memcached's well-known port, the first one scanners try. */
     static final int MEMCACHED_PORT = 11211;
     /** IPv4 allow rules shorter than this admit more than a /8, far more than any one site's clients. */
@@ -97,7 +99,13 @@ public final class Audit {
             out.add(new Finding(Severity.LOW, "port", "port 11211 is memcached's well-known port, the first one"
                     + " scanners try", "use another port, for example Bastion's default -p 11222"));
         }
-        if (settings.maxConnectionsPerSource() == 0) {
+        if (settings.unixSocket() != null && (settings.unixMask() & OTHERS_WRITE) != 0) {
+            out.add(new Finding(Severity.MEDIUM, "unix-socket", "-a " + Integer.toOctalString(settings.unixMask())
+                    + ": every local user may connect to " + settings.unixSocket() + " and read and write every item",
+                    "keep memcached's -a 700 (only the owner), or -a 770 for a group of clients"));
+        }
+        // A Unix socket has no source address to cap by.
+        if (settings.maxConnectionsPerSource() == 0 && settings.unixSocket() == null) {
             out.add(new Finding(beyondLoopback ? Severity.MEDIUM : Severity.LOW, "conn-cap",
                     "no per-source connection cap: one client can take all " + settings.maxConnections()
                             + " connections (-c) and lock the others out",

@@ -169,10 +169,12 @@ public final class Flags {
     @Option(names = {"-N", "--napi_ids"}, paramLabel = "<num>", description = "memcached: NAPI ids; ignored with a warning")
     String napiIds;
 
-    @Option(names = {"-s", "--unix-socket"}, paramLabel = "<file>", description = "refused: no Unix socket yet")
+    @Option(names = {"-s", "--unix-socket"}, paramLabel = "<file>",
+            description = "Unix domain socket to listen on, instead of TCP")
     String unixSocket;
 
-    @Option(names = {"-a", "--unix-mask"}, paramLabel = "<mask>", description = "refused: no Unix socket yet")
+    @Option(names = {"-a", "--unix-mask"}, paramLabel = "<mask>",
+            description = "permissions of the -s socket file, in octal (default: 700, only its owner)")
     String unixMask;
 
     @Option(names = {"-S", "--enable-sasl"},
@@ -285,6 +287,12 @@ public final class Flags {
         if (prefixDelimiter != null) {
             b.prefixDelimiter(prefixDelimiter);
         }
+        if (unixSocket != null) {
+            b.unixSocket(unixSocket);
+        }
+        if (unixMask != null) {
+            b.unixMask(unixMask);
+        }
         if (listenBacklog != null) {
             b.listenBacklog(listenBacklog);
         }
@@ -334,11 +342,6 @@ public final class Flags {
 
     /** memcached's flags that Bastion refuses (with the reason) or accepts with a one-line warning. */
     private void memcachedOnly(List<String> warnings) {
-        if (unixSocket != null || unixMask != null) {
-            throw new SettingsException(unixSocket != null ? "-s/--unix-socket" : "-a/--unix-mask",
-                    "Unix domain sockets are not supported yet; local clients connect over TCP to 127.0.0.1, the"
-                    + " default listener");
-        }
         if (sasl && usersFile == null && authFile == null) {
             throw new SettingsException("-S/--enable-sasl", "needs a users file: add --users FILE (or memcached's"
                     + " -Y FILE) with user:password lines; create hashed lines with 'bastion passwd USER'");

@@ -14,6 +14,8 @@ import java.util.Objects;
  */
 public final class Settings {
     public static final int DEFAULT_PORT = 11222;
+    /** memcached's {@code -a} default: only the socket file's owner may connect. */
+    public static final int DEFAULT_UNIX_MASK = 0700;
     public static final String DEFAULT_LISTEN = "127.0.0.1";
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
     public static final long DEFAULT_MEMORY_MB = 64;
@@ -44,6 +46,8 @@ public final class Settings {
     private final boolean dumpingDisabled;
     private final char prefixDelimiter;
     private final int listenBacklog;
+    private final Path unixSocket;
+    private final int unixMask;
     private final boolean watchDisabled;
     private final boolean casDisabled;
     private final Path pidFile;
@@ -81,6 +85,8 @@ public final class Settings {
         this.dumpingDisabled = b.dumpingDisabled;
         this.prefixDelimiter = b.prefixDelimiter;
         this.listenBacklog = b.listenBacklog;
+        this.unixSocket = b.unixSocket;
+        this.unixMask = b.unixMask;
         this.watchDisabled = b.watchDisabled;
         this.casDisabled = b.casDisabled;
         this.pidFile = b.pidFile;
@@ -130,6 +136,8 @@ public final class Settings {
         b.dumpingDisabled = dumpingDisabled;
         b.prefixDelimiter = prefixDelimiter;
         b.listenBacklog = listenBacklog;
+        b.unixSocket = unixSocket;
+        b.unixMask = unixMask;
         b.watchDisabled = watchDisabled;
         b.casDisabled = casDisabled;
         b.pidFile = pidFile;
@@ -190,6 +198,12 @@ public final class Settings {
     /** {@code -b}: the TCP listen backlog. */
     public int listenBacklog() { return listenBacklog; }
 
+    /** {@code -s}: the Unix domain socket to listen on instead of TCP, or null. */
+    public Path unixSocket() { return unixSocket; }
+
+    /** {@code -a}: the permission bits the Unix socket file is created with (memcached's {@code umask} stat). */
+    public int unixMask() { return unixMask; }
+
     /** {@code -W}: the {@code watch} command is refused. */
     public boolean watchDisabled() { return watchDisabled; }
 
@@ -220,8 +234,13 @@ public final class Settings {
     public String describe() {
         StringBuilder s = new StringBuilder();
         // The names `stats settings` uses (memcached's where it has one), so the banner, the stats and the docs agree.
-        line(s, "inter", String.join(",", listen));
-        line(s, "tcpport", port);
+        if (unixSocket != null) {
+            line(s, "domain_socket", unixSocket);
+            line(s, "umask", Integer.toOctalString(unixMask));
+        } else {
+            line(s, "inter", String.join(",", listen));
+            line(s, "tcpport", port);
+        }
         line(s, "udpport", "0 (no UDP)");
         line(s, "maxbytes", memoryLimitBytes);
         line(s, "maxconns", maxConnections);
@@ -307,6 +326,8 @@ public final class Settings {
         private boolean dumpingDisabled;
         private char prefixDelimiter = ':';
         private int listenBacklog = 1024;
+        private Path unixSocket;
+        private int unixMask = DEFAULT_UNIX_MASK;
         private boolean watchDisabled;
         private boolean casDisabled;
         private Path pidFile;
@@ -508,6 +529,29 @@ public final class Settings {
             return this;
         }
 
+        /** {@code -s}: listen on this Unix domain socket, and not on TCP (as memcached's {@code -s}). */
+        public Builder unixSocket(String path) {
+            if (path == null || path.isBlank()) {
+                throw new SettingsException("-s/--unix-socket", "needs the path of the socket file");
+            }
+            this.unixSocket = Path.of(path);
+            return this;
+        }
+
+        /** {@code -a}: the socket file's permission bits in octal, 0 to 777 (memcached's default 700). */
+        public Builder unixMask(String octal) {
+            try {
+                int mask = Integer.parseInt(octal, 8);
+                if (mask >= 0 && mask <= 0777) {
+                    this.unixMask = mask;
+                    return this;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new SettingsException("-a/--unix-mask", "'" + octal + "' is not an octal mask from 0 to 777, such as 700");
+        }
+
         /** {@code -C}: no CAS uniques, as memcached's {@code -C}. */
         public Builder casDisabled(boolean disabled) {
             this.casDisabled = disabled;
@@ -634,6 +678,10 @@ public final class Settings {
             if (metricsListen != null && allow.isEmpty() && allowFile == null && !metricsOnLoopback()) {
                 throw new SettingsException("--metrics-listen", "serving metrics on " + metricsListen
                         + " beyond loopback needs --allow CIDR (the networks that may scrape), or --allow-file");
+            }
+            if (unixSocket != null && tls.enabled()) {
+                throw new SettingsException("-s/--unix-socket", "TLS (-Z) is for TCP listeners; the socket file's"
+                        + " permissions (-a) guard a Unix socket: drop -Z or -s");
             }
             if (snapshotIntervalSeconds > 0 && snapshotFile == null) {
                 throw new SettingsException("--snapshot-interval", "needs --snapshot-file <path> to write to");

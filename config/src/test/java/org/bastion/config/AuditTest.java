@@ -35,6 +35,15 @@ class AuditTest {
     }
 
     @Test
+    void aUnixSocketOpenToEveryLocalUserIsFound() {
+        assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock")), "memcached's -a 700: clean, no source to cap");
+        assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock", "-a", "770")));
+        List<Finding> open = audit(false, "-s", "/run/b.sock", "-a", "766");
+        assertEquals(Map.of("unix-socket", Severity.MEDIUM), topics(open));
+        assertTrue(open.get(0).toString().contains("every local user may connect to /run/b.sock"), open.toString());
+    }
+
+    @Test
     void runningAsRoot() {
         assertEquals(Severity.HIGH, topics(audit(true, "--max-conns-per-ip", "1")).get("user"));
         assertEquals(Severity.HIGH, topics(audit(false, "--max-conns-per-ip", "1", "-u", "root")).get("user"));

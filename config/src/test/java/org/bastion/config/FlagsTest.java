@@ -235,8 +235,24 @@ class FlagsTest {
     }
 
     @Test
+    void aUnixSocketReplacesTcpWithTheMaskItIsGiven() {
+        Settings s = Flags.parse("-s", "/tmp/b.sock", "-a", "770").settings();
+        assertEquals(Path.of("/tmp/b.sock"), s.unixSocket());
+        assertEquals(0770, s.unixMask());
+        assertTrue(s.describe().startsWith("domain_socket /tmp/b.sock\numask 770\n"), s.describe());
+        assertFalse(s.describe().contains("tcpport"), "no TCP port is listened on");
+        Settings defaults = Flags.parse("-s", "/tmp/b.sock").settings();
+        assertEquals(0700, defaults.unixMask(), "memcached's default: only the owner");
+        assertNull(Flags.parse().settings().unixSocket());
+        for (String bad : new String[] {"800", "1000", "-1", "rw", ""}) {
+            assertTrue(refused("-a/--unix-mask", () -> Flags.parse("-s", "/tmp/b.sock", "-a", bad)).getMessage()
+                    .contains("is not an octal mask"), bad);
+        }
+        refused("-s/--unix-socket", () -> Flags.parse("-s", " "));
+    }
+
+    @Test
     void refusedMemcachedFlagsSayWhy() {
-        assertTrue(refused("-s/--unix-socket", () -> Flags.parse("-s", "/tmp/x")).getMessage().contains("127.0.0.1"));
         assertTrue(refused("-S/--enable-sasl", () -> Flags.parse("-S")).getMessage().contains("--users FILE"));
         assertTrue(refused("-Z/--enable-ssl", () -> Flags.parse("-Z")).getMessage().contains("ssl_chain_cert"));
         refused("-Y/--auth-file", () -> Flags.parse("-Y", "/tmp/a", "--users", "/tmp/b"));

@@ -32,6 +32,12 @@ class TlsSettingsTest {
     }
 
     @Test
+    void aUnixSocketTakesNoTls() {
+        assertTrue(refused("-Z", "-o", "ssl_chain_cert=" + cert, "-s", "/tmp/b.sock")
+                .startsWith("-s/--unix-socket: TLS (-Z) is for TCP listeners"));
+    }
+
+    @Test
     void memcachedsOptionsParse() {
         TlsSettings tls = Flags.parse("-Z", "-o", "ssl_chain_cert=" + cert + ",ssl_key=" + key + ",ssl_ca_cert=" + cert
                 + ",ssl_verify_mode=2,ssl_min_version=tlsv1.3,ssl_ciphers=ECDHE-RSA-AES128-GCM-SHA256,ssl_engine=jdk")

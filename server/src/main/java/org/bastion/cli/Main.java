@@ -206,8 +206,11 @@ public final class Main {
         server.acceptConnections();
         out.print(settings.describe().replace("tcpport " + settings.port() + "\n", "tcpport " + server.port() + "\n"));
         out.println(server.memoryBudget().describe());
-        out.println(timestamp() + " bastion: " + version() + " listening on " + String.join(",", settings.listen()) + " port "
-                + server.port() + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
+        String where = settings.unixSocket() != null
+                ? "Unix socket " + settings.unixSocket() + " (mode " + Integer.toOctalString(settings.unixMask()) + ")"
+                : String.join(",", settings.listen()) + " port " + server.port();
+        out.println(timestamp() + " bastion: " + version() + " listening on " + where + " ("
+                + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.tls() != null) {
             out.println(timestamp() + " bastion: TLS with " + server.tls().describeEngine() + ", certificate "
                     + server.tls().serverCertificate().getSubjectX500Principal().getName() + " valid until "

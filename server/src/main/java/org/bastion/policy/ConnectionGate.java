@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,7 +53,9 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         InetAddress source = ctx.channel().remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
-        if (!policy.admits(source)) {
+        // A Unix socket (-s) has no source address: the socket file's permissions (-a) already chose who connects.
+        boolean unixSocket = ctx.channel() instanceof DomainSocketChannel;
+        if (!unixSocket && !policy.admits(source)) {
             stats.deniedConnections.increment();
             securityLog.event(SecurityLog.Kind.DENIED_SOURCE, source, policy.listedOnly()
                     ? "not in --allow/--allow-file: closed unread" : "not loopback and no --allow rule: closed unread");

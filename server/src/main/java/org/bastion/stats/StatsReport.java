@@ -120,7 +120,8 @@ public final class StatsReport {
         stat(out, "inter", String.join(",", st.listen()));
         stat(out, "verbosity", facts.verbosity());
         stat(out, "evictions", st.evictionsDisabled() ? "off" : "on");
-        stat(out, "domain_socket", "NULL");
+        stat(out, "domain_socket", st.unixSocket() == null ? "NULL" : st.unixSocket().toString());
+        stat(out, "umask", Integer.toOctalString(st.unixMask()));
         stat(out, "shutdown_command", st.shutdownEnabled() ? "yes" : "no");
         stat(out, "growth_factor", "2.00");
         stat(out, "num_threads", facts.threads());

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,7 +52,7 @@ import org.bastion.tls.TlsHandshake;
  * whole requests: in binary the queue before the command handler holds them, the text translator does it itself. The
  * last stage closes on failures no stage handled and hands fatal ones (out of memory) to the process.
  */
-public final class Pipeline extends ChannelInitializer<SocketChannel> {
+public final class Pipeline extends ChannelInitializer<Channel> {
     static final String GATE = "gate";
     static final String OUTPUT_GUARD = "output-guard";
     static final String TLS = "tls";
@@ -115,7 +114,7 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         open.add(ch);
         ch.closeFuture().addListener(f -> open.remove(ch));
         ch.pipeline().addLast(GATE, gate);

@@ -7,6 +7,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -235,6 +236,10 @@ public final class Server implements AutoCloseable {
                 // Off until the gate admits the connection: a refused client is never read.
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);
+        if (settings.unixSocket() != null) {
+            bindUnix(accept);
+            return;
+        }
         int bindPort = settings.port();
         int firstPort = -1;
         boolean anyDefaultPort = false;
@@ -269,6 +274,32 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** {@code -s}: the one listener is a Unix domain socket (memcached listens on no TCP port then either). */
+    private void bindUnix(boolean accept) {
+        if (!nativeTransport) {
+            throw new IllegalStateException("-s/--unix-socket: needs Netty's native epoll transport (Linux x86_64 or"
+                    + " aarch64), which this JVM could not load");
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(EpollServerDomainSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
+                .option(ChannelOption.AUTO_READ, accept)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, MemoryBudget.waterMark())
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, MemoryBudget.HELD_MEMORY)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .attr(Pipeline.PLAIN_LISTENER, true)
+                .childHandler(pipeline);
+        try {
+            listeners.add(UnixListener.bind(bootstrap, settings.unixSocket(), settings.unixMask()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + settings.unixSocket(), e);
+        }
+        port = 0;
+        stats.connections.listening(listeners.get(0).localAddress());
+    }
+
     /**
      * Meters for the user's registry and the --metrics-listen endpoint, tagged with the port to tell servers apart. The
      * endpoint is bound here but serves only from {@link #acceptConnections()} when {@code serve} is false.
@@ -301,7 +332,9 @@ public final class Server implements AutoCloseable {
     public List<InetSocketAddress> addresses() {
         List<InetSocketAddress> out = new ArrayList<>();
         for (Channel ch : listeners) {
-            out.add((InetSocketAddress) ch.localAddress());
+            if (ch.localAddress() instanceof InetSocketAddress inet) {
+                out.add(inet);
+            }
         }
         return out;
     }

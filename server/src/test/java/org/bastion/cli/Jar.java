@@ -17,7 +17,8 @@ import org.bastion.testing.WireClient;
 
 /** Runs {@code bastion.jar} (built by {@code package}, path in system property {@code bastion.jar}) for ITs. */
 final class Jar {
-    static final Pattern LISTENING = Pattern.compile("listening on \\S+ port (\\d+)");
+    /** The start-up line: a TCP port, or (with {@code -s}) a Unix socket, reported as port 0. */
+    static final Pattern LISTENING = Pattern.compile("listening on (?:Unix socket \\S+|\\S+ port (\\d+))");
     static final long WAIT_SECONDS = 120;
 
     /** A finished run: exit status and everything it printed. */
@@ -80,13 +81,14 @@ final class Jar {
 
     static Run run(ProcessBuilder builder, String... args) throws Exception {
         Process p = builder.start();
+        // Both streams read aside, so a run that does not end fails after WAIT_SECONDS instead of blocking the read.
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        String out = readAll(p.getInputStream());
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("bastion " + String.join(" ", args) + " did not end");
         }
-        return new Run(p.exitValue(), out, err.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        return new Run(p.exitValue(), out.get(WAIT_SECONDS, TimeUnit.SECONDS), err.get(WAIT_SECONDS, TimeUnit.SECONDS));
     }
 
     /**
@@ -111,7 +113,7 @@ final class Jar {
             int p;
             try {
                 Matcher m = LISTENING.matcher(awaitLine(LISTENING, WAIT_SECONDS));
-                p = m.find() ? Integer.parseInt(m.group(1)) : -1;
+                p = !m.find() ? -1 : m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
             } catch (AssertionError notListening) {
                 p = -1;
             }

@@ -95,6 +95,7 @@ public final class StatsReport {
         stat(out, "limit_maxbytes", store.limitBytes());
         stat(out, "accepting_conns", 1);
         stat(out, "threads", facts.threads());
+        stat(out, "log_watchers", s.watchers.count());
         if (settings.tls().enabled()) {
             stat(out, "ssl_handshake_errors", s.sslHandshakeErrors.sum());
             stat(out, "time_since_server_cert_refresh", (System.nanoTime() - s.certRefreshedAtNanos) / 1_000_000_000L);

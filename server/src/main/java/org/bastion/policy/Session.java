@@ -28,6 +28,8 @@ public final class Session implements ConnectionInfo {
     private volatile long id;
     /** The verified TLS client certificate's names (subject CN, then SAN DNS names and emails), or empty. */
     private volatile java.util.List<String> tlsPeerNames = java.util.List.of();
+    /** The server is closing this connection for a protocol error ({@code reason=error} in {@code watch}). */
+    private volatile boolean closedForError;
 
     public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
         this(remote, local, readOnly, false);
@@ -115,6 +117,16 @@ public final class Session implements ConnectionInfo {
     /** Set once, by the TLS stage, when the handshake verified a client certificate. */
     public void tlsPeerNames(java.util.List<String> names) {
         this.tlsPeerNames = java.util.List.copyOf(names);
+    }
+
+    /** Records that the server closes this connection because the client broke the protocol. */
+    public void closeForError() {
+        closedForError = true;
+    }
+
+    /** Whether {@link #closeForError} was called: memcached's close reason {@code error}, else {@code normal}. */
+    public boolean closedForError() {
+        return closedForError;
     }
 
     /** Marks a command as complete now. */

@@ -51,6 +51,11 @@ public final class LogWatchers {
         return w;
     }
 
+    /** Watchers attached now: memcached's {@code log_watchers}. */
+    public int count() {
+        return watchers.size();
+    }
+
     public void detach(Watcher w) {
         synchronized (this) {
             watchers.remove(w);
@@ -112,10 +117,11 @@ public final class LogWatchers {
         }
     }
 
-    /** A connection closed. */
-    public void connClose(InetSocketAddress remote, long connection) {
+    /** A connection closed; {@code error}: the server closed it for a protocol error. */
+    public void connClose(InetSocketAddress remote, long connection, boolean error) {
         if (wants(CONNEVENTS)) {
-            emit(CONNEVENTS, "type=conn_close " + address(remote) + " reason=normal cfd=" + connection);
+            emit(CONNEVENTS, "type=conn_close " + address(remote) + " reason=" + (error ? "error" : "normal")
+                    + " cfd=" + connection);
         }
     }
 

@@ -80,6 +80,8 @@ public final class Stats implements StoreListener {
     // store
     public final LongAdder totalItems = new LongAdder();
     public final LongAdder evictions = new LongAdder();
+    /** Writes that took the place of a dead (expired or flushed) item under their key: memcached's name. */
+    public final LongAdder reclaimed = new LongAdder();
     public final LongAdder expiredUnfetched = new LongAdder();
     public final LongAdder evictedUnfetched = new LongAdder();
 
@@ -100,6 +102,7 @@ public final class Stats implements StoreListener {
         }
         for (int i = 0; i < evictionsByClass.length; i++) {
             evictionsByClass[i] = new LongAdder();
+            reclaimedByClass[i] = new LongAdder();
         }
     }
 
@@ -110,6 +113,8 @@ public final class Stats implements StoreListener {
 
     /** Evictions per size class ({@link SizeClasses}), index = class id; {@code stats items}' {@code evicted}. */
     private final LongAdder[] evictionsByClass = new LongAdder[64];
+    /** {@link #reclaimed} per size class of the new item; {@code stats items}' {@code reclaimed}. */
+    private final LongAdder[] reclaimedByClass = new LongAdder[64];
 
     /** Counts an eviction in the size class of an item of this weight (the total is {@link #evictions}). */
     @Override
@@ -134,6 +139,12 @@ public final class Stats implements StoreListener {
     }
 
     @Override
+    public void reclaimed(long weight) {
+        reclaimed.increment();
+        reclaimedByClass[SizeClasses.classOf(weight)].increment();
+    }
+
+    @Override
     public void foundExpired(boolean fetched) {
         getExpired.increment();
         if (!fetched) {
@@ -149,6 +160,11 @@ public final class Stats implements StoreListener {
     /** Evictions from one size class since start or {@code stats reset}. */
     long evictionsInClass(int id) {
         return evictionsByClass[id].sum();
+    }
+
+    /** Writes that reclaimed a dead item, by the new item's size class, since start or {@code stats reset}. */
+    long reclaimedInClass(int id) {
+        return reclaimedByClass[id].sum();
     }
 
     /** The storage command behind a store mode. */
@@ -175,15 +191,16 @@ public final class Stats implements StoreListener {
                 bytesWritten, cmdGet, cmdSet, cmdFlush, cmdTouch, getHits, getMisses, getExpired, getFlushed,
                 deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits, casMisses, casBadval,
                 touchHits, touchMisses, cmdMeta, storeTooLarge, storeNoMemory, authCmds, authErrors, totalItems, evictions, expiredUnfetched,
-                evictedUnfetched}) {
+                evictedUnfetched, reclaimed}) {
             a.reset();
         }
         sslHandshakeErrors.reset();
         for (LongAdder a : outcomes) {
             a.reset();
         }
-        for (LongAdder a : evictionsByClass) {
-            a.reset();
+        for (int i = 0; i < evictionsByClass.length; i++) {
+            evictionsByClass[i].reset();
+            reclaimedByClass[i].reset();
         }
     }
 }

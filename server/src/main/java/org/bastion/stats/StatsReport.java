@@ -95,6 +95,7 @@ public final class StatsReport {
         stat(out, "limit_maxbytes", store.limitBytes());
         stat(out, "accepting_conns", 1);
         stat(out, "threads", facts.threads());
+        stat(out, "log_watchers", s.watchers.count());
         if (settings.tls().enabled()) {
             stat(out, "ssl_handshake_errors", s.sslHandshakeErrors.sum());
             stat(out, "time_since_server_cert_refresh", (System.nanoTime() - s.certRefreshedAtNanos) / 1_000_000_000L);
@@ -108,6 +109,7 @@ public final class StatsReport {
         stat(out, "expired_unfetched", s.expiredUnfetched.sum());
         stat(out, "evicted_unfetched", s.evictedUnfetched.sum());
         stat(out, "evictions", s.evictions.sum());
+        stat(out, "reclaimed", s.reclaimed.sum());
     }
 
     /** Every setting, under memcached's key where there is one, then Bastion's own. */
@@ -176,6 +178,7 @@ public final class StatsReport {
         long bytes;
         long oldestAccess = Long.MAX_VALUE;
         long evicted;
+        long reclaimed;
     }
 
     private static java.util.TreeMap<Integer, ClassFigures> walkClasses(Store store) {
@@ -190,14 +193,17 @@ public final class StatsReport {
         return classes;
     }
 
-    /** As {@link #walkClasses(Store)}, adding classes that hold no items now but had evictions. */
-    private java.util.TreeMap<Integer, ClassFigures> classesWithEvictions() {
+    /** As {@link #walkClasses(Store)}, adding classes that hold no items now but had evictions or reclaims. */
+    private java.util.TreeMap<Integer, ClassFigures> classesWithCounts() {
         java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(store);
         int count = new SizeClasses(settings.maxItemSize()).count();
         for (int id = 1; id <= count; id++) {
             long evicted = stats.evictionsInClass(id);
-            if (evicted > 0) {
-                classes.computeIfAbsent(id, k -> new ClassFigures()).evicted = evicted;
+            long reclaimed = stats.reclaimedInClass(id);
+            if (evicted > 0 || reclaimed > 0) {
+                ClassFigures f = classes.computeIfAbsent(id, k -> new ClassFigures());
+                f.evicted = evicted;
+                f.reclaimed = reclaimed;
             }
         }
         return classes;
@@ -206,7 +212,7 @@ public final class StatsReport {
     /** {@code stats items}: per size class, only the figures Bastion tracks per class. */
     public void items(List<Stat> out) {
         long now = store.clock().nanoTime();
-        classesWithEvictions().forEach((id, f) -> {
+        classesWithCounts().forEach((id, f) -> {
             String p = "items:" + id + ":";
             stat(out, p + "number", f.number);
             if (f.number > 0) {
@@ -214,6 +220,8 @@ public final class StatsReport {
             }
             stat(out, p + "mem_requested", f.bytes);
             stat(out, p + "evicted", f.evicted);
+            // memcached prints evicted_nonzero, evicted_time, outofmemory and tailrepairs in between.
+            stat(out, p + "reclaimed", f.reclaimed);
         });
     }
 

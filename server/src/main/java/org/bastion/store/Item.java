@@ -9,6 +9,7 @@ public final class Item {
     public static final long NEVER = 0;
     /** {@link #expiresAt} for an item that was already expired when written. */
     static final long EXPIRED = 1;
+    private static final byte[] EMPTY = new byte[0];
 
     public final byte[] value;
     public final int flags;
@@ -54,6 +55,14 @@ public final class Item {
         copy.fetched = fetched;
         copy.lastAccess = lastAccess;
         return copy;
+    }
+
+    /**
+     * What the store keeps of this item when it was written already expired: no value, and expired since {@code now},
+     * the write's clock time, so that the sweeper's grace runs from the write as for any other expired item.
+     */
+    Item expiredAt(long now) {
+        return new Item(EMPTY, flags, cas, now, storedAt, stale, winSent, binaryKey);
     }
 
     boolean isExpired(long now) {

@@ -215,17 +215,14 @@ public final class Store {
         if (mode == Mode.SET && !evictionsDisabled) {
             // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda, no
             // result holders) and is just as atomic.
-            Item next = newItem(value, flags, deadline, clock.nanoTime(), newCas, binaryKey);
+            long now = clock.nanoTime();
+            Item next = newItem(value, flags, deadline, now, newCas, binaryKey);
             listener.itemLinked();
-            if (next.expiresAt == Item.EXPIRED) {
-                cache.invalidate(key);
-            } else {
-                cache.put(key, next);
-            }
+            // The map's put hands back the item it replaced, at no extra cost, for the reclaimed count.
+            reclaimed(key, cache.asMap().put(key, kept(next, now)), next, now);
             sweepSome(SWEEP_STEP);
             return new WriteResult(StoreResult.STORED, next);
         }
-        sweepSome(SWEEP_STEP);
         if (evictionsDisabled) {
             long needed = weigh(key, value.length);
             if (eviction.weightedSize().orElse(0) + needed > limitBytes && !reclaimedEnough(needed)) {
@@ -295,10 +292,28 @@ public final class Store {
             result[0] = StoreResult.STORED;
             stored[0] = next;
             listener.itemLinked();
-            // An item already expired at write time is never visible: dropping it frees the space at once.
-            return next.expiresAt == Item.EXPIRED ? null : next;
+            reclaimed(k, old, next, now);
+            return kept(next, now);
         });
+        // After the write, not before: the sweep must not take this key's dead item before the write has counted it.
+        sweepSome(SWEEP_STEP);
         return new WriteResult(result[0], stored[0]);
+    }
+
+    /**
+     * What a write at {@code now} leaves in the map for its new item. An item written already expired is never
+     * visible, so its value is dropped at once; its key stays, valueless, until a read counts it in
+     * {@code get_expired} (as memcached does) and removes it, or the sweeper takes it like any expired item.
+     */
+    private static Item kept(Item next, long now) {
+        return next.expiresAt == Item.EXPIRED ? next.expiredAt(now) : next;
+    }
+
+    /** memcached's {@code reclaimed}: a write that found the key's item dead (expired or flushed) took its place. */
+    private void reclaimed(Key key, Item old, Item next, long now) {
+        if (old != null && !isLive(old, now, false)) {
+            listener.reclaimed(weigh(key, next.value.length));
+        }
     }
 
     /** Removes the live item; false when there was none. */
@@ -376,6 +391,7 @@ public final class Store {
                 }
                 Item created = newItem(Numbers.unsignedBytes(initial), 0, vivifyDeadline, now, newCas);
                 listener.itemLinked();
+                reclaimed(k, old, created, now);
                 out[0] = new DeltaResult(DeltaResult.Kind.CREATED, initial, created, Item.NEVER);
                 return created.expiresAt == Item.EXPIRED ? null : created;
             }
@@ -531,6 +547,7 @@ public final class Store {
                 }
                 current = newItem(new byte[0], 0, o.vivifyDeadline(), now, o.newCas());
                 listener.itemLinked();
+                reclaimed(k, old, current, now);
                 created = true;
             }
             boolean fetchedBefore = !created && current.fetched;

@@ -12,6 +12,12 @@ public interface StoreListener {
     default void evictedItem(Key key, Item item) {
     }
 
+    /**
+     * A write replaced a dead item (expired or flushed) under its key: memcached's {@code reclaimed}. {@code weight}
+     * is the new item's, for its size class.
+     */
+    void reclaimed(long weight);
+
     /** A read found the item expired; {@code fetched}: it had been read before. */
     void foundExpired(boolean fetched);
 

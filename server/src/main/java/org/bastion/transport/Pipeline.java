@@ -169,7 +169,7 @@ public final class Pipeline extends ChannelInitializer<Channel> {
         stats.verbose.opened(id);
         pipeline.channel().closeFuture().addListener(f -> {
             registry.remove(id);
-            stats.watchers.connClose(session.remote(), id);
+            stats.watchers.connClose(session.remote(), id, session.closedForError());
             stats.verbose.closed(id);
         });
         pipeline.addLast(DETECT, detector(session));

@@ -411,4 +411,50 @@ class StoreTest {
             }
         }
     }
+
+    @Test
+    void aWriteOverAnExpiredOrFlushedItemIsCountedAsReclaimed() {
+        set("a", "x", 1);
+        set("a", "y", 0);
+        assertEquals(0, stats.reclaimed.sum(), "a live item replaced is not reclaimed");
+        set("a", "x", 1);
+        advanceSeconds(1);
+        assertEquals(Store.StoreResult.STORED,
+                store.write(Store.Mode.ADD, key("a"), 0, Item.NEVER, bytes("y"), 0, 0).result());
+        assertEquals(1, stats.reclaimed.sum(), "an add over an expired item");
+        store.flushAll(0);
+        set("a", "z", 0);
+        assertEquals(2, stats.reclaimed.sum(), "a set over a flushed item");
+        store.flushAll(0);
+        assertEquals(Store.StoreResult.NOT_STORED,
+                store.write(Store.Mode.REPLACE, key("a"), 0, Item.NEVER, bytes("y"), 0, 0).result());
+        store.metaDelta(key("a"), true, 1, 0, true, 5, Item.NEVER, Store.KEEP, 0);
+        assertEquals(3, stats.reclaimed.sum(), "a write that stored nothing is not counted; an incr that created is");
+        set("b", "x", 0);
+        assertEquals(3, stats.reclaimed.sum(), "a write to a key with no item");
+        stats.reset();
+        assertEquals(0, stats.reclaimed.sum());
+    }
+
+    @Test
+    void anItemWrittenExpiredKeepsNoValueAndIsCountedInGetExpired() {
+        set("a", "x".repeat(1000), -1);
+        assertEquals(Store.weigh(key("a"), 0), store.weightedBytes(), "the value is dropped at once");
+        advanceSeconds(1);
+        set("z", "x", 0);
+        set("z", "x", 0);
+        assertNull(value("a"));
+        assertEquals(1, stats.getExpired.sum(), "a read finds it expired, as memcached's does");
+        assertEquals(1, store.itemCount(), "z alone: the read removed it");
+        set("b", "x", Store.MAX_RELATIVE_EXPTIME + 1);
+        assertEquals(Store.StoreResult.STORED, store.write(Store.Mode.ADD, key("b"), 0, Item.EXPIRED, bytes("y"), 0,
+                0).result(), "nothing live to refuse the add");
+        assertNull(value("b"));
+        assertEquals(2, stats.getExpired.sum());
+        set("c", "x", -1);
+        advanceSeconds(2);
+        set("z", "x", 0);
+        set("z", "x", 0);
+        assertEquals(1, store.itemCount(), "unread, it goes in the sweep like any item expired that long");
+    }
 }

@@ -260,6 +260,7 @@ final class TextCommands {
             refreshCerts();
         } else if (startsWithHttp(ntok - 1)) {
             // An HTTP request sent to the cache port: close silently, as memcached does against cross-protocol attacks.
+            session.closeForError();
             next = Next.CLOSE;
         } else {
             reply.write(Replies.ERROR);

@@ -414,6 +414,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ", get/gets "
                 + MAX_GET_LINE + ")");
         in.skipBytes(in.readableBytes());
+        session.closeForError();
         close(ctx);
     }
 

@@ -94,6 +94,80 @@ class WatchTest {
         }
     }
 
+    /**
+     * The connevents lines of one connection that sends {@code input} and is closed by the server, masked as
+     * {@link #watchSession}'s.
+     */
+    private static String closedConnection(int port, String input) throws Exception {
+        try (Socket w = new Socket()) {
+            w.connect(new InetSocketAddress("127.0.0.1", port));
+            w.setSoTimeout(5000);
+            w.getOutputStream().write("watch connevents\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String first = read(w.getInputStream(), 4);
+            try (WireClient c = WireClient.connect(port)) {
+                c.send(input);
+                assertTrue(c.closedByPeer(), "the server closes the connection");
+            }
+            w.setSoTimeout(QUIET_MS);
+            return (first + readAll(w.getInputStream())).replaceAll("ts=\\d+\\.\\d+ gid=\\d+", "ts=T gid=G")
+                    .replaceAll("cfd=\\d+", "cfd=C").replaceAll("rport=\\d+", "rport=P");
+        }
+    }
+
+    @Test
+    void aConnectionClosedForAProtocolErrorIsLoggedWithReasonError() throws Exception {
+        // memcached's t/watcher.t sends the HTTP line; a line too long without a newline is the same kind of close.
+        for (String input : new String[] {"GET / HTTP/1.1\r\n", "x".repeat(3000)}) {
+            String expected;
+            try (MemcachedProcess memcached = MemcachedProcess.start()) {
+                Thread.sleep(300); // the start-up probe's conn_close first (see sameLinesAsMemcached)
+                expected = closedConnection(memcached.port(), input);
+            }
+            assertTrue(expected.contains(" reason=error "), expected);
+            Server server = Server.start(Settings.builder().port(0).threads(2).build());
+            try {
+                assertEquals(expected, closedConnection(server.port(), input), input.substring(0, 10));
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /** {@code log_watchers} with one watcher, with two, then once both have closed (asked until it is 0, bounded). */
+    private static java.util.List<String> watcherCounts(int port) throws Exception {
+        java.util.List<String> counts = new java.util.ArrayList<>();
+        try (WireClient stats = WireClient.connect(port)) {
+            try (WireClient first = WireClient.connect(port); WireClient second = WireClient.connect(port)) {
+                assertEquals("OK", first.call("watch fetchers\r\n"));
+                counts.add(stats.stats("").get("log_watchers"));
+                assertEquals("OK", second.call("watch fetchers\r\n"));
+                counts.add(stats.stats("").get("log_watchers"));
+            }
+            String after = "";
+            for (int i = 0; i < 50 && !after.equals("0"); i++) {
+                Thread.sleep(20);
+                after = stats.stats("").get("log_watchers");
+            }
+            counts.add(after);
+        }
+        return counts;
+    }
+
+    @Test
+    void logWatchersCountsTheAttachedWatchersAsMemcached() throws Exception {
+        java.util.List<String> expected;
+        try (MemcachedProcess memcached = MemcachedProcess.start()) {
+            expected = watcherCounts(memcached.port());
+        }
+        assertEquals(java.util.List.of("1", "2", "0"), expected, "memcached's t/watcher.t");
+        Server server = Server.start(Settings.builder().port(0).threads(2).build());
+        try {
+            assertEquals(expected, watcherCounts(server.port()));
+        } finally {
+            server.close();
+        }
+    }
+
     /** What the watch after {@link LogWatchers#LIMIT} open watchers is answered, and after one of them closed. */
     private static String[] watchPastTheLimit(int port) throws Exception {
         java.util.List<WireClient> open = new java.util.ArrayList<>();

@@ -125,9 +125,12 @@ public final class LogWatchers {
         }
     }
 
+    /** memcached's endpoint fields; a connection with no network address came in over the Unix socket (-s). */
     private static String address(InetSocketAddress remote) {
-        String ip = remote == null || remote.getAddress() == null ? "local" : remote.getAddress().getHostAddress();
-        return "rip=" + ip + " rport=" + (remote == null ? 0 : remote.getPort()) + " transport=tcp";
+        if (remote == null || remote.getAddress() == null) {
+            return "rip=unix rport=0 transport=local";
+        }
+        return "rip=" + remote.getAddress().getHostAddress() + " rport=" + remote.getPort() + " transport=tcp";
     }
 
     private static int classOf(Key key, Item item) {

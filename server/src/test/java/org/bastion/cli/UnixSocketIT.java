@@ -36,6 +36,13 @@ class UnixSocketIT {
             assertTrue(settings.contains("STAT umask 700\r\n"), settings);
             assertTrue(settings.contains("STAT tcpport 0\r\n"), settings);
             assertTrue(Files.notExists(dir.resolve("bastion.sock.new")), "the temporary name is gone");
+            try (SocketChannel watcher = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                watcher.connect(UnixDomainSocketAddress.of(socket));
+                assertEquals("OK\r\n", exchange(watcher, "watch connevents\r\n", "\r\n"));
+                exchange(socket, "version\r\n", "\r\n");
+                String event = exchange(watcher, "", "\r\n");
+                assertTrue(event.contains(" type=conn_new rip=unix rport=0 transport=local cfd="), event);
+            }
         }
     }
 
@@ -84,24 +91,32 @@ class UnixSocketIT {
     private static String exchange(Path socket, String request, String end) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
-            ch.configureBlocking(false);
-            StringBuilder reply = new StringBuilder();
-            ByteBuffer buf = ByteBuffer.allocate(8192);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!reply.toString().endsWith(end) && System.nanoTime() < deadline) {
-                buf.clear();
-                int n = ch.read(buf);
-                if (n < 0) {
-                    break;
-                }
-                if (n == 0) {
-                    sleep();
-                }
-                reply.append(new String(buf.array(), 0, n, StandardCharsets.US_ASCII));
-            }
-            return reply.toString();
+            return exchange(ch, request, end);
         }
+    }
+
+    /** As above on an open connection; it reads a byte at a time so that nothing after {@code end} is taken. */
+    private static String exchange(SocketChannel ch, String request, String end) throws IOException {
+        ch.configureBlocking(true);
+        if (!request.isEmpty()) {
+            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+        }
+        ch.configureBlocking(false);
+        StringBuilder reply = new StringBuilder();
+        ByteBuffer buf = ByteBuffer.allocate(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!reply.toString().endsWith(end) && System.nanoTime() < deadline) {
+            buf.clear();
+            int n = ch.read(buf);
+            if (n < 0) {
+                break;
+            }
+            if (n == 0) {
+                sleep();
+            }
+            reply.append(new String(buf.array(), 0, n, StandardCharsets.US_ASCII));
+        }
+        return reply.toString();
     }
 
     private static void sleep() {

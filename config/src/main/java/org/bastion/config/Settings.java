@@ -549,7 +549,8 @@ public final class Settings {
             } catch (NumberFormatException e) {
                 // reported below
             }
-            throw new SettingsException("-a/--unix-mask", "'" + octal + "' is not an octal mask from 0 to 777, such as 700");
+            throw new SettingsException("-a/--unix-mask",
+                    "'" + octal + "' is not an octal mask from 0 to 777, such as 700");
         }
 
         /** {@code -C}: no CAS uniques, as memcached's {@code -C}. */

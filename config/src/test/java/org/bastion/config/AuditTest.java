@@ -36,7 +36,7 @@ class AuditTest {
 
     @Test
     void aUnixSocketOpenToEveryLocalUserIsFound() {
-        assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock")), "memcached's -a 700: clean, no source to cap");
+        assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock")), "-a 700: clean, and no source to cap");
         assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock", "-a", "770")));
         List<Finding> open = audit(false, "-s", "/run/b.sock", "-a", "766");
         assertEquals(Map.of("unix-socket", Severity.MEDIUM), topics(open));

@@ -70,6 +70,11 @@ public final class Store {
     private volatile long flushedStamp = Long.MIN_VALUE;
     /** Clock nanos of a delayed flush_all's cut-off; 0 when none is pending. */
     private volatile long flushDeadline = 0;
+    /**
+     * Whether an item with a deadline has ever entered the map; the weigher sees every item that does. Until one has,
+     * the sweep would find nothing, so it does not walk the map: each step costs cache misses on every write.
+     */
+    private volatile boolean deadlinesSeen;
     /** Held by the one thread advancing {@link #sweep}; others skip their share rather than wait. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
     /** The sweeper's place in the map: a weakly consistent iterator, restarted when it runs out. */
@@ -92,7 +97,12 @@ public final class Store {
         this.cache = Caffeine.newBuilder()
                 // With -M nothing may be evicted: writes that would not fit are refused in write() instead.
                 .maximumWeight(evictionsDisabled ? Long.MAX_VALUE : limitBytes)
-                .weigher((Key k, Item v) -> weigh(k, v.value.length))
+                .weigher((Key k, Item v) -> {
+                    if (v.expiresAt != Item.NEVER && !deadlinesSeen) {
+                        deadlinesSeen = true;
+                    }
+                    return weigh(k, v.value.length);
+                })
                 // No Caffeine expiry: it would add a timer-wheel position and time to every node (56 B instead of
                 // 40). Reads already check deadlines; expired items are reclaimed by the sweep after each write (like
                 // memcached's LRU crawler) or evicted as items nobody reads.
@@ -709,6 +719,11 @@ public final class Store {
         });
     }
 
+    /** Whether writes sweep for expired items: once any item with a deadline has been stored. */
+    boolean sweepsOnWrite() {
+        return deadlinesSeen;
+    }
+
     /**
      * Reclaims expired items among the next {@code budget} entries of the sweep, if no other thread is sweeping. An
      * item goes once it has been expired for {@link #EXPIRY_GRACE_NANOS}. Flushed items stay until evicted or read, as
@@ -716,7 +731,7 @@ public final class Store {
      */
     private void sweepSome(int budget) {
         // Read before the CAS: writers on other event loops skip without taking the cache line exclusive.
-        if (sweeping.get() || !sweeping.compareAndSet(false, true)) {
+        if (!deadlinesSeen || sweeping.get() || !sweeping.compareAndSet(false, true)) {
             return;
         }
         try {

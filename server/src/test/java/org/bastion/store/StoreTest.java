@@ -2,6 +2,7 @@ package org.bastion.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -369,6 +370,28 @@ class StoreTest {
         assertEquals(stored, full.itemCount(), "every expired item made room for a new one");
         assertEquals(Store.StoreResult.NO_MEMORY,
                 full.write(Store.Mode.ADD, Key.of("one more"), 0, Item.NEVER, value, 0, 0).result());
+    }
+
+    @Test
+    void writesSweepOnlyOnceAnItemWithADeadlineWasStored() {
+        assertFalse(store.sweepsOnWrite(), "an empty store has nothing to expire");
+        store.write(Store.Mode.SET, key("forever"), 0, Item.NEVER, bytes("v"), 0, 0);
+        store.write(Store.Mode.ADD, key("forever2"), 0, Item.NEVER, bytes("v"), 0, 0);
+        assertFalse(store.sweepsOnWrite(), "items without a deadline never expire");
+        store.write(Store.Mode.APPEND, key("forever"), 0, store.deadline(5), bytes("w"), 0, 0);
+        assertFalse(store.sweepsOnWrite(), "append keeps the item's own deadline (none)");
+        assertNotNull(store.touch(key("forever2"), store.deadline(5)));
+        assertTrue(store.sweepsOnWrite(), "a touch gives the item a deadline");
+        assertTrue(store.delete(key("forever2")));
+        assertTrue(store.sweepsOnWrite(), "and the sweep stays on");
+
+        Store other = new Store(64L * 1024 * 1024, false, clock, new Stats());
+        other.write(Store.Mode.SET, key("ttl"), 0, other.deadline(5), bytes("v"), 0, 0);
+        assertTrue(other.sweepsOnWrite(), "a set with a deadline");
+        advanceSeconds(10);
+        other.write(Store.Mode.SET, key("a"), 0, Item.NEVER, bytes("v"), 0, 0);
+        other.write(Store.Mode.SET, key("b"), 0, Item.NEVER, bytes("v"), 0, 0);
+        assertEquals(2, other.itemCount(), "the expired item was swept by the writes after it");
     }
 
     @Test

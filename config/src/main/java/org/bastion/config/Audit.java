@@ -47,7 +47,8 @@ public final class Audit {
         List<Finding> out = new ArrayList<>();
         List<String> exposed = new ArrayList<>();
         List<String> clearText = new ArrayList<>();
-        for (String address : settings.listen()) {
+        // With -s there is no TCP listener to expose.
+        for (String address : settings.unixSocket() != null ? List.<String>of() : settings.listen()) {
             Listener listener = Listener.parse(address);
             if (!Settings.isLoopback(listener.host())) {
                 exposed.add(address);

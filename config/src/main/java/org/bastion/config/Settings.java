@@ -667,7 +667,8 @@ public final class Settings {
                         + " raise -m or lower -I");
             }
             boolean beyondLoopback = false;
-            for (String address : listen) {
+            // With -s no TCP listener is opened (memcached ignores -l then too), so -l exposes nothing.
+            for (String address : unixSocket != null ? List.<String>of() : listen) {
                 if (!isLoopback(Listener.parse(address).host())) {
                     beyondLoopback = true;
                 }

@@ -38,6 +38,7 @@ class AuditTest {
     void aUnixSocketOpenToEveryLocalUserIsFound() {
         assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock")), "-a 700: clean, and no source to cap");
         assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock", "-a", "770")));
+        assertEquals(Map.of(), topics(audit(false, "-s", "/run/b.sock", "-l", "0.0.0.0")), "-l opens nothing with -s");
         List<Finding> open = audit(false, "-s", "/run/b.sock", "-a", "766");
         assertEquals(Map.of("unix-socket", Severity.MEDIUM), topics(open));
         assertTrue(open.get(0).toString().contains("every local user may connect to /run/b.sock"), open.toString());

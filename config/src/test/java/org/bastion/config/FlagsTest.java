@@ -249,6 +249,8 @@ class FlagsTest {
                     .contains("is not an octal mask"), bad);
         }
         refused("-s/--unix-socket", () -> Flags.parse("-s", " "));
+        assertEquals(Path.of("/tmp/b.sock"), Flags.parse("-s", "/tmp/b.sock", "-l", "0.0.0.0").settings().unixSocket(),
+                "no TCP listener is opened, so -l beyond loopback needs no --allow");
     }
 
     @Test

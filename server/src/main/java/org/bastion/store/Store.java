@@ -190,14 +190,15 @@ public final class Store {
     public Item touch(Key key, long deadline) {
         Item[] out = new Item[1];
         cache.asMap().compute(key, (k, old) -> {
-            if (old == null || !isLive(old, clock.nanoTime(), true)) {
+            long now = clock.nanoTime();
+            if (old == null || !isLive(old, now, true)) {
                 return null;
             }
             Item updated = new Item(old.value, old.flags, old.cas, deadline, old.storedAt);
             updated.fetched = true;
-            updated.lastAccess = clock.nanoTime();
+            updated.lastAccess = now;
             out[0] = updated;
-            return updated.expiresAt == Item.EXPIRED ? null : updated;
+            return kept(updated, now);
         });
         return out[0];
     }
@@ -311,9 +312,10 @@ public final class Store {
     }
 
     /**
-     * What a write at {@code now} leaves in the map for its new item. An item written already expired is never
-     * visible, so its value is dropped at once; its key stays, valueless, until a read counts it in
-     * {@code get_expired} (as memcached does) and removes it, or the sweeper takes it like any expired item.
+     * What a change at {@code now} leaves in the map for its new item (a write, a touch, a meta TTL). An item given a
+     * deadline already past is never visible, so its value is dropped at once; its key stays, valueless, until a read
+     * counts it in {@code get_expired} (as memcached does) and removes it, or the sweeper takes it like any expired
+     * item.
      */
     private static Item kept(Item next, long now) {
         return next.expiresAt == Item.EXPIRED ? next.expiredAt(now) : next;
@@ -403,7 +405,7 @@ public final class Store {
                 listener.itemLinked();
                 reclaimed(k, old, created, now);
                 out[0] = new DeltaResult(DeltaResult.Kind.CREATED, initial, created, Item.NEVER);
-                return created.expiresAt == Item.EXPIRED ? null : created;
+                return kept(created, now);
             }
             // memcached's order: an empty value is not a number, then the CAS, then the digits.
             if (old.value.length == 0) {
@@ -443,7 +445,7 @@ public final class Store {
             item.fetched = inPlace && old.fetched;
             item.lastAccess = old.lastAccess;
             out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
-            return item.expiresAt == Item.EXPIRED ? null : item;
+            return kept(item, now);
         });
         return out[0];
     }
@@ -479,7 +481,7 @@ public final class Store {
                 out[0] = DeleteResult.DELETED;
                 return null;
             }
-            return next.expiresAt == Item.EXPIRED ? null : next;
+            return kept(next, now);
         });
         return out[0];
     }
@@ -586,7 +588,7 @@ public final class Store {
                 next.lastAccess = now;
             }
             out[0] = new ReadResult(next, fetchedBefore, lastAccessBefore, previous, created, won, winSentBefore);
-            return next.expiresAt == Item.EXPIRED ? null : next;
+            return kept(next, now);
         });
         return out[0];
     }

@@ -480,4 +480,15 @@ class StoreTest {
         set("z", "x", 0);
         assertEquals(1, store.itemCount(), "unread, it goes in the sweep like any item expired that long");
     }
+
+    @Test
+    void anItemTouchedIntoThePastIsCountedInGetExpiredToo() {
+        set("t", "x".repeat(1000), 0);
+        Item touched = store.touch(key("t"), Item.EXPIRED);
+        assertEquals("x".repeat(1000), new String(touched.value, StandardCharsets.US_ASCII), "gat still returns it");
+        assertEquals(Store.weigh(key("t"), 0), store.weightedBytes(), "the value is dropped at once");
+        assertNull(value("t"));
+        assertEquals(1, stats.getExpired.sum(), "as memcached: the item expired, it did not vanish");
+        assertNull(store.touch(key("t"), store.deadline(60)), "and it cannot be touched back");
+    }
 }

@@ -133,8 +133,7 @@ public final class Main {
             return EXIT_CONFIG;
         }
         warn(warnings, err);
-        out.println("bastion: daemon pid " + outcome.pid() + " listening on " + String.join(",", settings.listen())
-                + " port " + outcome.port());
+        out.println("bastion: daemon pid " + outcome.pid() + " listening on " + listeningOn(settings, outcome.port()));
         return 0;
     }
 
@@ -206,11 +205,8 @@ public final class Main {
         server.acceptConnections();
         out.print(settings.describe().replace("tcpport " + settings.port() + "\n", "tcpport " + server.port() + "\n"));
         out.println(server.memoryBudget().describe());
-        String where = settings.unixSocket() != null
-                ? "Unix socket " + settings.unixSocket() + " (mode " + Integer.toOctalString(settings.unixMask()) + ")"
-                : String.join(",", settings.listen()) + " port " + server.port();
-        out.println(timestamp() + " bastion: " + version() + " listening on " + where + " ("
-                + (Server.nativeTransport() ? "epoll" : "nio") + ")");
+        out.println(timestamp() + " bastion: " + version() + " listening on " + listeningOn(settings, server.port())
+                + " (" + (Server.nativeTransport() ? "epoll" : "nio") + ")");
         if (server.tls() != null) {
             out.println(timestamp() + " bastion: TLS with " + server.tls().describeEngine() + ", certificate "
                     + server.tls().serverCertificate().getSubjectX500Principal().getName() + " valid until "
@@ -275,6 +271,13 @@ public final class Main {
     /** The time in the security log's format, for start and stop lines. */
     static String timestamp() {
         return Tool.timestamp();
+    }
+
+    /** Where the server listens, for the start-up lines: the Unix socket (-s), or the TCP addresses and port. */
+    private static String listeningOn(Settings settings, int port) {
+        return settings.unixSocket() != null
+                ? "Unix socket " + settings.unixSocket() + " (mode " + Integer.toOctalString(settings.unixMask()) + ")"
+                : String.join(",", settings.listen()) + " port " + port;
     }
 
     static String version() {

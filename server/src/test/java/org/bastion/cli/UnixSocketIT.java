@@ -80,6 +80,25 @@ class UnixSocketIT {
     }
 
     @Test
+    void aDaemonSaysItListensOnTheSocket() throws Exception {
+        Path socket = dir.resolve("daemon.sock");
+        Path pidFile = dir.resolve("daemon.pid");
+        Jar.Run run = Jar.run(Jar.asThisUser("-d", "-s", socket.toString(), "-P", pidFile.toString()));
+        assertEquals(0, run.exit(), run.err());
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        try {
+            assertTrue(run.out().contains("daemon pid " + pid + " listening on Unix socket " + socket + " (mode 700)"),
+                    run.out());
+            assertEquals("VERSION", exchange(socket, "version\r\n", "\r\n").substring(0, 7), "bound before it said so");
+        } finally {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                p.destroy();
+                p.onExit().orTimeout(Jar.WAIT_SECONDS, TimeUnit.SECONDS).join();
+            });
+        }
+    }
+
+    @Test
     void aBadMaskIsRefusedAtStart() throws Exception {
         Jar.Run badMask = Jar.run(Jar.asThisUser("-s", dir.resolve("m.sock").toString(), "-a", "800"));
         assertNotEquals(0, badMask.exit());

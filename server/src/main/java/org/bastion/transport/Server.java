@@ -222,14 +222,12 @@ public final class Server implements AutoCloseable {
             loop.scheduleAtFixedRate(guard::check, OutputGuard.PERIOD_MILLIS, OutputGuard.PERIOD_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
+        // What every listener shares, TCP or Unix socket.
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
-                .option(ChannelOption.SO_REUSEADDR, true)
                 // A listener that does not auto-read accepts nothing until acceptConnections().
                 .option(ChannelOption.AUTO_READ, accept)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 // Output backpressure: past the high mark a connection's requests are not read until it drains.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, MemoryBudget.waterMark())
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, MemoryBudget.HELD_MEMORY)
@@ -237,9 +235,12 @@ public final class Server implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(pipeline);
         if (settings.unixSocket() != null) {
-            bindUnix(accept);
+            bindUnix(bootstrap);
             return;
         }
+        bootstrap.channel(channelType)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true);
         int bindPort = settings.port();
         int firstPort = -1;
         boolean anyDefaultPort = false;
@@ -275,21 +276,12 @@ public final class Server implements AutoCloseable {
     }
 
     /** {@code -s}: the one listener is a Unix domain socket (memcached listens on no TCP port then either). */
-    private void bindUnix(boolean accept) {
+    private void bindUnix(ServerBootstrap bootstrap) {
         if (!nativeTransport) {
             throw new IllegalStateException("-s/--unix-socket: needs Netty's native epoll transport (Linux x86_64 or"
                     + " aarch64), which this JVM could not load");
         }
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(EpollServerDomainSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
-                .option(ChannelOption.AUTO_READ, accept)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, MemoryBudget.waterMark())
-                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, MemoryBudget.HELD_MEMORY)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .attr(Pipeline.PLAIN_LISTENER, true)
-                .childHandler(pipeline);
+        bootstrap.channel(EpollServerDomainSocketChannel.class).attr(Pipeline.PLAIN_LISTENER, true);
         try {
             listeners.add(UnixListener.bind(bootstrap, settings.unixSocket(), settings.unixMask()));
         } catch (InterruptedException e) {

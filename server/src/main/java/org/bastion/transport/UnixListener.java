@@ -44,10 +44,8 @@ final class UnixListener {
                 throw e;
             }
             return ch;
-        } catch (IOException e) {
-            throw new IllegalStateException(cannot(path) + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            // Netty reports a failed bind (no such directory, path too long) as an unchecked native exception.
+        } catch (IOException | RuntimeException e) {
+            // Netty may report a failed bind (no such directory, path too long) as an unchecked native exception.
             throw new IllegalStateException(cannot(path) + e.getMessage(), e);
         }
     }

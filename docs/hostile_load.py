@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
-# usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID
+# usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID | pipeline SECONDS
+#        | pipelined GETS CONNS SERVER_PID
 import socket, time, sys, threading, os
 port=int(sys.argv[1]); mode=sys.argv[2]
 def conn(src="127.0.0.1"):
@@ -68,3 +69,44 @@ elif mode=="noread":
     os.system("ps -o rss= -p %s"%sys.argv[4])
     s.close(); time.sleep(0.5)
     print("after:", req(b"version\r\n", b"\r\n"))
+if mode=="pipeline":
+    # One client pipelines `get a` in 1 MiB writes (and reads its replies); the bystander's `version` round trips.
+    s=conn(); s.sendall(b"set a 0 0 1\r\nx\r\n"); s.recv(100); stop=[False]
+    def drain():
+        while not stop[0]:
+            try:
+                if not s.recv(1<<20): break
+            except Exception: break
+    def flood():
+        chunk=b"get a\r\n"*((1<<20)//7); t0=time.time()
+        while not stop[0] and time.time()-t0<float(sys.argv[3]):
+            try: s.sendall(chunk)
+            except Exception: break
+    threads=[threading.Thread(target=drain,daemon=True), threading.Thread(target=flood,daemon=True)]
+    for t in threads: t.start()
+    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
+    while time.time()-t0<float(sys.argv[3]):
+        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
+    stop[0]=True; lat.sort()
+    print("bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+if mode=="pipelined":
+    # CONNS connections each pipeline GETS `get a` and read every reply: throughput and server CPU per request.
+    n=int(sys.argv[3]); conns=int(sys.argv[4]); reply=b"VALUE a 0 1\r\nx\r\nEND\r\n"
+    def cpu():
+        f=open("/proc/%s/stat"%sys.argv[5]).read().split(")")[1].split(); return (int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK")
+    def one():
+        s=conn(); s.settimeout(60); got=[0]
+        def rd():
+            while got[0]<n*len(reply):
+                d=s.recv(1<<20)
+                if not d: break
+                got[0]+=len(d)
+        r=threading.Thread(target=rd); r.start()
+        for i in range(n//10000): s.sendall(b"get a\r\n"*10000)
+        r.join(60); s.close()
+    s=conn(); s.sendall(b"set a 0 0 1\r\nx\r\n"); s.recv(100); s.close()
+    c0=cpu(); t0=time.time(); ths=[threading.Thread(target=one) for i in range(conns)]
+    for t in ths: t.start()
+    for t in ths: t.join()
+    dt=time.time()-t0; used=cpu()-c0
+    print("%d x %d gets: %.2f s, %.0f req/s, server CPU %.2f us/req"%(conns,n,dt,conns*n/dt,used*1e6/(conns*n)))

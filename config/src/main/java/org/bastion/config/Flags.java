@@ -141,7 +141,7 @@ public final class Flags {
     boolean disableWatch;
 
     @Option(names = {"-R", "--max-reqs-per-event"}, paramLabel = "<num>",
-            description = "memcached: requests per event; accepted, ignored with a warning")
+            description = "requests a connection has answered per turn before it yields to others (default 20)")
     Integer maxReqsPerEvent;
 
     @Option(names = {"-b", "--listen-backlog"}, paramLabel = "<num>",
@@ -296,6 +296,9 @@ public final class Flags {
         if (listenBacklog != null) {
             b.listenBacklog(listenBacklog);
         }
+        if (maxReqsPerEvent != null) {
+            b.reqsPerEvent(maxReqsPerEvent);
+        }
         b.watchDisabled(disableWatch);
         b.casDisabled(disableCas);
         b.daemon(daemon);
@@ -349,10 +352,6 @@ public final class Flags {
         if (lockMemory) {
             warnings.add("-k/--lock-memory is ignored: the JVM maps memory as the heap grows, and locking it would make"
                     + " that growth fail once privileges are dropped; run without swap (or systemd MemorySwapMax=0)");
-        }
-        if (maxReqsPerEvent != null) {
-            warnings.add("-R/--max-reqs-per-event is ignored: Bastion answers each read batch in turn, so one client"
-                    + " cannot starve the others on its event loop");
         }
         if (slabGrowthFactor != null || slabMinSize != null) {
             warnings.add((slabGrowthFactor != null ? "-f/--slab-growth-factor" : "-n/--slab-min-size")

@@ -16,6 +16,8 @@ public final class Settings {
     public static final int DEFAULT_PORT = 11222;
     /** memcached's {@code -a} default: only the socket file's owner may connect. */
     public static final int DEFAULT_UNIX_MASK = 0700;
+    /** {@code -R}'s default, memcached's: enough for a pipelined batch, few enough that other connections wait little. */
+    public static final int DEFAULT_REQS_PER_EVENT = 20;
     public static final String DEFAULT_LISTEN = "127.0.0.1";
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
     public static final long DEFAULT_MEMORY_MB = 64;
@@ -46,6 +48,7 @@ public final class Settings {
     private final boolean dumpingDisabled;
     private final char prefixDelimiter;
     private final int listenBacklog;
+    private final int reqsPerEvent;
     private final Path unixSocket;
     private final int unixMask;
     private final boolean watchDisabled;
@@ -85,6 +88,7 @@ public final class Settings {
         this.dumpingDisabled = b.dumpingDisabled;
         this.prefixDelimiter = b.prefixDelimiter;
         this.listenBacklog = b.listenBacklog;
+        this.reqsPerEvent = b.reqsPerEvent;
         this.unixSocket = b.unixSocket;
         this.unixMask = b.unixMask;
         this.watchDisabled = b.watchDisabled;
@@ -136,6 +140,7 @@ public final class Settings {
         b.dumpingDisabled = dumpingDisabled;
         b.prefixDelimiter = prefixDelimiter;
         b.listenBacklog = listenBacklog;
+        b.reqsPerEvent = reqsPerEvent;
         b.unixSocket = unixSocket;
         b.unixMask = unixMask;
         b.watchDisabled = watchDisabled;
@@ -197,6 +202,12 @@ public final class Settings {
 
     /** {@code -b}: the TCP listen backlog. */
     public int listenBacklog() { return listenBacklog; }
+
+    /**
+     * {@code -R}: requests one connection may have answered in a turn of its event loop before it yields to the
+     * others on that loop (memcached's {@code reqs_per_event}).
+     */
+    public int reqsPerEvent() { return reqsPerEvent; }
 
     /** {@code -s}: the Unix domain socket to listen on instead of TCP, or null. */
     public Path unixSocket() { return unixSocket; }
@@ -267,6 +278,7 @@ public final class Settings {
         line(s, "dump_enabled", dumpingDisabled ? "no" : "yes");
         line(s, "stat_key_prefix", prefixDelimiter);
         line(s, "tcp_backlog", listenBacklog);
+        line(s, "reqs_per_event", reqsPerEvent);
         line(s, "watch_enabled", watchDisabled ? "no" : "yes");
         line(s, "cas_enabled", casDisabled ? "no" : "yes");
         if (user != null) {
@@ -326,6 +338,7 @@ public final class Settings {
         private boolean dumpingDisabled;
         private char prefixDelimiter = ':';
         private int listenBacklog = 1024;
+        private int reqsPerEvent = DEFAULT_REQS_PER_EVENT;
         private Path unixSocket;
         private int unixMask = DEFAULT_UNIX_MASK;
         private boolean watchDisabled;
@@ -526,6 +539,15 @@ public final class Settings {
                 throw new SettingsException("-b/--listen-backlog", backlog + " is outside 1..65535");
             }
             this.listenBacklog = backlog;
+            return this;
+        }
+
+        /** {@code -R}: requests per connection per event-loop turn, at least 1 (memcached's default is 20). */
+        public Builder reqsPerEvent(int reqs) {
+            if (reqs < 1) {
+                throw new SettingsException("-R/--max-reqs-per-event", reqs + " is not a positive number of requests");
+            }
+            this.reqsPerEvent = reqs;
             return this;
         }
 

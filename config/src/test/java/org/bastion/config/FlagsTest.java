@@ -292,11 +292,26 @@ class FlagsTest {
     @Test
     void slabFlagsAreAcceptedWithOneWarningEach() {
         Flags.Parsed parsed = Flags.parse("-f", "1.25", "-n", "48", "-L", "-C", "-R", "20", "-b", "512", "-k");
-        // -f and -n share one warning; -C and -b are implemented, so they warn about nothing.
-        assertEquals(4, parsed.warnings().size(), parsed.warnings().toString());
+        // -f and -n share one warning; -C, -R and -b are implemented, so they warn about nothing.
+        assertEquals(3, parsed.warnings().size(), parsed.warnings().toString());
         assertTrue(parsed.warnings().stream().allMatch(w -> w.contains("ignored")), parsed.warnings().toString());
         assertTrue(parsed.settings().casDisabled());
         assertEquals(512, parsed.settings().listenBacklog());
+        assertEquals(20, parsed.settings().reqsPerEvent());
+    }
+
+    @Test
+    void requestsPerEventIsMemcachedsTwentyUnlessGivenAndMustBePositive() {
+        assertEquals(Settings.DEFAULT_REQS_PER_EVENT, Flags.parse().settings().reqsPerEvent());
+        assertEquals(20, Settings.DEFAULT_REQS_PER_EVENT);
+        Flags.Parsed one = Flags.parse("-R", "1");
+        assertEquals(1, one.settings().reqsPerEvent());
+        assertTrue(one.warnings().isEmpty(), one.warnings().toString());
+        assertTrue(one.settings().describe().contains("reqs_per_event 1\n"), one.settings().describe());
+        assertEquals(7, Flags.parse("--max-reqs-per-event=7").settings().reqsPerEvent());
+        for (String bad : List.of("0", "-3")) {
+            refused("-R/--max-reqs-per-event", () -> Flags.parse("-R", bad));
+        }
     }
 
     @Test

@@ -86,6 +86,8 @@ public final class BastionMetrics implements AutoCloseable {
                 "connections accepted (total_connections)", extraTags);
         m.counter("bastion.connections.rejected", s.rejectedConnections, null,
                 "connections refused over -c or --max-conns-per-ip (rejected_connections)", extraTags);
+        m.counter("bastion.connections.yields", s.connYields, null,
+                "turns a connection yielded after -R requests so others were served (conn_yields)", extraTags);
         m.counter("bastion.connections.denied", s.deniedConnections, null,
                 "connections closed unread because the source is not allowed (denied_connections)", extraTags);
         for (SecurityLog.Kind kind : SecurityLog.Kind.values()) {

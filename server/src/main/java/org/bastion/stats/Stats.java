@@ -29,6 +29,8 @@ public final class Stats implements StoreListener {
     public final LongAdder idleKicks = new LongAdder();
     /** Closed by {@code --request-timeout} with a request unfinished. */
     public final LongAdder requestTimeouts = new LongAdder();
+    /** Turns a connection gave up after {@code -R} requests so others on its event loop were served (memcached's). */
+    public final LongAdder connYields = new LongAdder();
     public final LongAdder bytesRead = new LongAdder();
     public final LongAdder bytesWritten = new LongAdder();
     /** TLS handshakes that failed (memcached's {@code ssl_handshake_errors}). */
@@ -187,7 +189,7 @@ public final class Stats implements StoreListener {
     /** {@code stats reset}: zeroes the counters memcached resets; gauges (connections, items) stay. */
     public void reset() {
         for (LongAdder a : new LongAdder[] {totalConnections, rejectedConnections, deniedConnections, idleKicks,
-                requestTimeouts, bytesRead,
+                requestTimeouts, connYields, bytesRead,
                 bytesWritten, cmdGet, cmdSet, cmdFlush, cmdTouch, getHits, getMisses, getExpired, getFlushed,
                 deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits, casMisses, casBadval,
                 touchHits, touchMisses, cmdMeta, storeTooLarge, storeNoMemory, authCmds, authErrors, totalItems, evictions, expiredUnfetched,

@@ -95,6 +95,7 @@ public final class StatsReport {
         stat(out, "limit_maxbytes", store.limitBytes());
         stat(out, "accepting_conns", 1);
         stat(out, "threads", facts.threads());
+        stat(out, "conn_yields", s.connYields.sum());
         stat(out, "log_watchers", s.watchers.count());
         if (settings.tls().enabled()) {
             stat(out, "ssl_handshake_errors", s.sslHandshakeErrors.sum());
@@ -129,6 +130,7 @@ public final class StatsReport {
         stat(out, "num_threads", facts.threads());
         stat(out, "stat_key_prefix", st.prefixDelimiter());
         stat(out, "detail_enabled", stats.prefixes.enabled() ? "yes" : "no");
+        stat(out, "reqs_per_event", st.reqsPerEvent());
         stat(out, "cas_enabled", st.casDisabled() ? "no" : "yes");
         stat(out, "tcp_backlog", st.listenBacklog());
         stat(out, "watch_enabled", st.watchDisabled() ? "no" : "yes");

@@ -19,6 +19,7 @@ import org.bastion.policy.Session;
 import org.bastion.policy.SourcePolicy;
 import org.bastion.policy.TimeoutHandler;
 import org.bastion.protocol.InputBudget;
+import org.bastion.protocol.Turn;
 import org.bastion.protocol.binary.BinaryProtocol;
 import org.bastion.protocol.text.TextProtocolHandler;
 import org.bastion.stats.ConnectionRegistry;
@@ -184,14 +185,15 @@ public final class Pipeline extends ChannelInitializer<Channel> {
                 installBinary(ctx.pipeline(), ctx.name(), session);
             } else {
                 ctx.pipeline().addAfter(ctx.name(), TEXT, new TextProtocolHandler(exec, stats, securityLog, session,
-                        inputBudget));
+                        inputBudget, new Turn(settings.reqsPerEvent(), stats.connYields)));
             }
         });
     }
 
     private void installBinary(ChannelPipeline pipeline, String detector, Session session) {
         int maxValue = settings.maxItemSize();
-        BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue, inputBudget, securityLog);
+        BinaryProtocol.Stages binary = BinaryProtocol.stages(exec, stats, session, maxValue, inputBudget, securityLog,
+                new Turn(settings.reqsPerEvent(), stats.connYields));
         pipeline.addAfter(detector, BINARY_BYTES_IN, binary.bytesIn());
         pipeline.addAfter(BINARY_BYTES_IN, BINARY_CODEC, binary.codec());
         pipeline.addAfter(BINARY_CODEC, BINARY_VALUE_LIMIT, binary.valueLimit());

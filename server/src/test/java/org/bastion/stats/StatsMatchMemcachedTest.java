@@ -42,6 +42,43 @@ class StatsMatchMemcachedTest {
     }
 
     /**
+     * memcached's t/issue_61.t, both servers with {@code -R 1}: a batch of pipelined requests in one write is answered
+     * whole and alike, and the connection yields its turn on the way ({@code conn_yields}), reset by {@code stats reset}.
+     */
+    @Test
+    void connYieldsAsMemcachedWithOneRequestPerTurn() throws Exception {
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            batch.append("set k").append(i).append(" 0 0 2\r\nv").append(i % 10).append("\r\nget k").append(i)
+                    .append("\r\n");
+        }
+        batch.append("version\r\n");
+        Server server = Server.start(Settings.builder().port(0).threads(2).reqsPerEvent(1).build());
+        try (MemcachedProcess memcached = MemcachedProcess.start("-R", "1");
+                WireClient m = WireClient.connect(memcached.port());
+                WireClient b = WireClient.connect(server.port())) {
+            String[] replies = new String[2];
+            WireClient[] both = {m, b};
+            for (int i = 0; i < 2; i++) {
+                WireClient c = both[i];
+                assertEquals("0", c.stats("").get("conn_yields"));
+                assertEquals("1", c.stats("settings").get("reqs_per_event"));
+                c.send(batch.toString());
+                replies[i] = c.readUntil("VERSION 1.6.18\r\n");
+                long yields = Long.parseLong(c.stats("").get("conn_yields"));
+                assertEquals(true, yields >= 20, yields + " yields for 41 requests, one per turn");
+                assertEquals("RESET", c.call("stats reset\r\n"));
+                // The reset's own turn may count its yield once the reset is done, on both servers.
+                yields = Long.parseLong(c.stats("").get("conn_yields"));
+                assertEquals(true, yields <= 1, yields + " yields after the reset");
+            }
+            assertEquals(replies[0], replies[1]);
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
      * memcached's t/issue_163.t on both servers in step, so that one wait serves both: a large item expires and a new
      * one takes its place ({@code reclaimed}). memcached counts {@code reclaimed} when it reuses a dead item's memory;
      * a large item is the case where it does so at once (a small one is left to its LRU maintainer thread).

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.memcache.binary.FullBinaryMemcacheRequest;
 import java.util.ArrayDeque;
+import org.bastion.protocol.Turn;
 
 /**
  * Output backpressure for the binary protocol, on whole requests. One read can hold thousands of small requests, each
@@ -15,6 +16,9 @@ import java.util.ArrayDeque;
  *
  * <p>The command handler uses the same queue to keep replies in order while it answers one request asynchronously
  * (a {@code snapshot} that answers once its file is durable): {@link #pause} and {@link #resume}.
+ *
+ * <p>It also keeps one connection's turn on its event loop to {@code -R} requests ({@link Turn}): past them, the
+ * requests already decoded wait here and the connection is not read until the loop has served its other sockets.
  */
 final class RequestQueue extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<FullBinaryMemcacheRequest> waiting = new ArrayDeque<>();
@@ -22,9 +26,13 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** The handler asked for its later requests to wait (it is answering one asynchronously: a snapshot). */
     private boolean paused;
+    private final Turn turn;
+    /** The connection used up its turn; {@link #endYield} runs once the event loop has served the others. */
+    private boolean yielded;
 
-    RequestQueue(BinaryCommandHandler handler) {
+    RequestQueue(BinaryCommandHandler handler, Turn turn) {
         this.handler = handler;
+        this.turn = turn;
     }
 
     @Override
@@ -38,7 +46,7 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
         // Whole from here on, answered or waiting: not a partial request for the request timeout.
         handler.decoded(request);
         if (waiting.isEmpty() && mayAnswer()) {
-            ctx.fireChannelRead(request);
+            answer(request);
             return;
         }
         waiting.add(request);
@@ -50,7 +58,21 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mayAnswer() {
-        return !paused && ctx.channel().isWritable() && ctx.channel().isActive();
+        return !paused && !yielded && ctx.channel().isWritable() && ctx.channel().isActive();
+    }
+
+    private void answer(FullBinaryMemcacheRequest request) {
+        ctx.fireChannelRead(request);
+        if (turn.spend()) {
+            yielded = true;
+            ctx.channel().config().setAutoRead(false);
+            Turn.yieldThen(ctx, this::endYield);
+        }
+    }
+
+    private void endYield() {
+        yielded = false;
+        drain();
     }
 
     /** Later requests wait, and the connection is not read, until {@link #resume}. */
@@ -68,7 +90,8 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (waiting.isEmpty() && !paused) {
+        turn.renew();
+        if (waiting.isEmpty() && !paused && !yielded) {
             ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }
         ctx.fireChannelReadComplete();
@@ -87,7 +110,7 @@ final class RequestQueue extends ChannelInboundHandlerAdapter {
     private void drain() {
         boolean answered = false;
         while (!waiting.isEmpty() && mayAnswer()) {
-            ctx.fireChannelRead(waiting.poll());
+            answer(waiting.poll());
             answered = true;
         }
         if (answered) {

@@ -7,12 +7,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.bastion.command.Executor;
+import org.bastion.config.Settings;
 import org.bastion.protocol.Faults;
 import org.bastion.protocol.InputBudget;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.protocol.ReplyBuffer;
+import org.bastion.protocol.Turn;
 import org.bastion.stats.Stats;
 
 /**
@@ -35,7 +37,8 @@ import org.bastion.stats.Stats;
  * {@link InputBudget} (over it, the largest holders are closed); a client that does not take its replies makes the
  * decoder <em>pause</em> (no more requests decoded, auto-read off) until the channel drains below its low water mark,
  * and a multi-get reply is produced piece by piece as the socket takes it, resumed from a task so other connections
- * on the event loop are served in between; a reply that cannot be completed (an exception while producing it) closes
+ * on the event loop are served in between; after {@code -R} requests in one turn the connection yields (a {@link Turn})
+ * so that a client pipelining thousands of requests cannot keep the others on its event loop waiting; a reply that cannot be completed (an exception while producing it) closes
  * the connection rather than leaving it half-written.
  *
  * <p>Long because one connection's states (line, data, swallow, waiting for a snapshot, closing) and its pause and
@@ -55,6 +58,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private final SecurityLog securityLog;
     private final Session session;
     private final InputBudget budget;
+    private final Turn turn;
     private InputBudget.Account account;
     private ChannelHandlerContext ctx;
     /** Not decoding: the client is behind on taking replies (or a long reply yields its event loop). */
@@ -83,11 +87,18 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
 
     public TextProtocolHandler(Executor exec, Stats stats, SecurityLog securityLog, Session session,
             InputBudget budget) {
+        this(exec, stats, securityLog, session, budget, new Turn(Settings.DEFAULT_REQS_PER_EVENT, stats.connYields));
+    }
+
+    /** As the server builds it: unfinished input counts against {@code budget}; {@code turn} is {@code -R}. */
+    public TextProtocolHandler(Executor exec, Stats stats, SecurityLog securityLog, Session session,
+            InputBudget budget, Turn turn) {
         this.exec = exec;
         this.stats = stats;
         this.securityLog = securityLog;
         this.session = session;
         this.budget = budget;
+        this.turn = turn;
     }
 
     @Override
@@ -176,6 +187,16 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         }));
     }
 
+    /** {@code -R} requests answered in this turn: the others on the event loop go first (see {@link Turn}). */
+    private void yieldTurn(ChannelHandlerContext ctx) {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            Turn.yieldThen(ctx, resumeTask);
+        }
+    }
+
     private void scheduleResume() {
         if (!resumeScheduled) {
             resumeScheduled = true;
@@ -225,6 +246,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
         // memcached's rule for a line without its newline: over 2048 bytes, only get/gets may go on. Checked once the
         // whole read batch is decoded, so a complete long line is answered from the line itself (ERROR for junk) however
         // Netty split the reads that brought it. Unless paused, decoding consumed every complete line.
+        turn.renew();
         ByteBuf held = internalBuffer();
         if (!paused && state == State.LINE && held.readableBytes() > MAX_LINE
                 && (!mayBeLong(held) || !session.authenticated())) {
@@ -328,6 +350,10 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                             case CLOSE -> close(ctx);
                             default -> { }
                         }
+                        if (state != State.CLOSING && turn.spend()) {
+                            yieldTurn(ctx);
+                            return;
+                        }
                         continue;
                     }
                     stats.verbose.command(session.id(), line, len);
@@ -352,6 +378,10 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                             return;
                         }
                         case LINE -> { }
+                    }
+                    if (state != State.CLOSING && turn.spend()) {
+                        yieldTurn(ctx);
+                        return;
                     }
                 }
                 case CLOSING -> in.skipBytes(in.readableBytes());

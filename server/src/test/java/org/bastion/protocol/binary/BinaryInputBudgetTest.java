@@ -9,9 +9,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.bastion.config.Settings;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.protocol.InputBudget;
+import org.bastion.protocol.Turn;
 import org.bastion.testing.TestServers;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +31,7 @@ class BinaryInputBudgetTest {
 
     private EmbeddedChannel connection() {
         return new EmbeddedChannel(BinaryProtocol.stages(parts.exec, parts.stats, Session.local(), 1024 * 1024, budget,
-                securityLog).all());
+                securityLog, new Turn(Settings.DEFAULT_REQS_PER_EVENT, parts.stats.connYields)).all());
     }
 
     /** A set header announcing {@code valueLength} bytes of value, then {@code sent} of them. */

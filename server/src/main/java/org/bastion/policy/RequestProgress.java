@@ -11,4 +11,12 @@ public interface RequestProgress {
 
     /** How many requests this connection has completed so far; it only grows. */
     long completedRequests();
+
+    /**
+     * Whether the connection only receives now ({@code watch}): memcached's idle timeout closes only a connection
+     * waiting for its next command, never a watcher.
+     */
+    default boolean onlyReceives() {
+        return false;
+    }
 }

@@ -28,8 +28,30 @@ public final class Session implements ConnectionInfo {
     private volatile long id;
     /** The verified TLS client certificate's names (subject CN, then SAN DNS names and emails), or empty. */
     private volatile java.util.List<String> tlsPeerNames = java.util.List.of();
-    /** The server is closing this connection for a protocol error ({@code reason=error} in {@code watch}). */
-    private volatile boolean closedForError;
+    /** Why the connection is closing, for {@code watch connevents}: normal unless the server chose to close it. */
+    private volatile CloseReason closeReason = CloseReason.NORMAL;
+
+    /** memcached's close reasons, as {@code watch connevents} prints them in {@code reason=}. */
+    public enum CloseReason {
+        /** The client broke the protocol (an oversize line, an HTTP request). */
+        ERROR("error"),
+        /** The client closed, or asked to ({@code quit}). */
+        NORMAL("normal"),
+        /** The server's timer closed it: {@code -o idle_timeout}, or {@code --request-timeout} mid-request. */
+        IDLE_TIMEOUT("idle_timeout"),
+        /** The connection asked the server to stop ({@code shutdown}). */
+        SHUTDOWN("shutdown");
+
+        private final String label;
+
+        CloseReason(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
 
     public Session(SocketAddress remote, SocketAddress local, boolean readOnly) {
         this(remote, local, readOnly, false);
@@ -119,14 +141,13 @@ public final class Session implements ConnectionInfo {
         this.tlsPeerNames = java.util.List.copyOf(names);
     }
 
-    /** Records that the server closes this connection because the client broke the protocol. */
-    public void closeForError() {
-        closedForError = true;
+    /** Records why the server closes this connection (else it is {@link CloseReason#NORMAL}). */
+    public void closeFor(CloseReason reason) {
+        closeReason = reason;
     }
 
-    /** Whether {@link #closeForError} was called: memcached's close reason {@code error}, else {@code normal}. */
-    public boolean closedForError() {
-        return closedForError;
+    public CloseReason closeReason() {
+        return closeReason;
     }
 
     /** Marks a command as complete now. */

@@ -97,8 +97,9 @@ public final class TimeoutHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = System.nanoTime();
-        if (idleNanos > 0 && now - lastReadNanos >= idleNanos) {
+        if (idleNanos > 0 && now - lastReadNanos >= idleNanos && !receivesOnly(ctx)) {
             stats.idleKicks.increment();
+            session.closeFor(Session.CloseReason.IDLE_TIMEOUT);
             securityLog.event(SecurityLog.Kind.IDLE_TIMEOUT, session.sourceAddress(),
                     "closed after " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + "s without a request (-o idle_timeout)");
             cancel();
@@ -109,6 +110,7 @@ public final class TimeoutHandler extends ChannelInboundHandlerAdapter {
             RequestProgress p = progress(ctx);
             if (p != null && p.hasPartialRequest()) {
                 stats.requestTimeouts.increment();
+                session.closeFor(Session.CloseReason.IDLE_TIMEOUT);
                 securityLog.event(SecurityLog.Kind.REQUEST_TIMEOUT, session.sourceAddress(),
                         "closed with a request unfinished after " + TimeUnit.NANOSECONDS.toSeconds(requestNanos)
                                 + "s (--request-timeout)");
@@ -116,6 +118,11 @@ public final class TimeoutHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         }
+    }
+
+    private boolean receivesOnly(ChannelHandlerContext ctx) {
+        RequestProgress p = progress(ctx);
+        return p != null && p.onlyReceives();
     }
 
     /** The protocol handler now in the pipeline; looked up again if the protocol stage was replaced. */

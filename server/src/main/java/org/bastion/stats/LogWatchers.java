@@ -117,11 +117,13 @@ public final class LogWatchers {
         }
     }
 
-    /** A connection closed; {@code error}: the server closed it for a protocol error. */
-    public void connClose(InetSocketAddress remote, long connection, boolean error) {
+    /**
+     * A connection closed, with memcached's reason: {@code error}, {@code normal}, {@code idle_timeout} or
+     * {@code shutdown}.
+     */
+    public void connClose(InetSocketAddress remote, long connection, String reason) {
         if (wants(CONNEVENTS)) {
-            emit(CONNEVENTS, "type=conn_close " + address(remote) + " reason=" + (error ? "error" : "normal")
-                    + " cfd=" + connection);
+            emit(CONNEVENTS, "type=conn_close " + address(remote) + " reason=" + reason + " cfd=" + connection);
         }
     }
 

@@ -141,17 +141,24 @@ public final class Stats implements StoreListener {
     }
 
     @Override
-    public void reclaimed(long weight) {
+    public void reclaimed(long weight, boolean fetched) {
         reclaimed.increment();
         reclaimedByClass[SizeClasses.classOf(weight)].increment();
-    }
-
-    @Override
-    public void foundExpired(boolean fetched) {
-        getExpired.increment();
         if (!fetched) {
             expiredUnfetched.increment();
         }
+    }
+
+    @Override
+    public void sweptExpired(boolean fetched) {
+        if (!fetched) {
+            expiredUnfetched.increment();
+        }
+    }
+
+    @Override
+    public void foundExpired() {
+        getExpired.increment();
     }
 
     @Override

@@ -324,7 +324,7 @@ public final class Store {
     /** memcached's {@code reclaimed}: a write that found the key's item dead (expired or flushed) took its place. */
     private void reclaimed(Key key, Item old, Item next, long now) {
         if (old != null && !isLive(old, now, false)) {
-            listener.reclaimed(weigh(key, next.value.length));
+            listener.reclaimed(weigh(key, next.value.length), old.fetched);
         }
     }
 
@@ -747,8 +747,8 @@ public final class Store {
                 }
                 Map.Entry<Key, Item> e = sweep.next();
                 Item item = e.getValue();
-                if (expiredLongAgo(item, now)) {
-                    cache.asMap().remove(e.getKey(), item);
+                if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
+                    listener.sweptExpired(item.fetched);
                 }
             }
         } finally {
@@ -764,7 +764,12 @@ public final class Store {
             return false;
         }
         lastFullSweep = now;
-        cache.asMap().values().removeIf(item -> expiredLongAgo(item, now));
+        for (Map.Entry<Key, Item> e : cache.asMap().entrySet()) {
+            Item item = e.getValue();
+            if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
+                listener.sweptExpired(item.fetched);
+            }
+        }
         return eviction.weightedSize().orElse(0) + needed <= limitBytes;
     }
 
@@ -799,7 +804,7 @@ public final class Store {
     private boolean isLive(Item item, long now, boolean count) {
         if (item.isExpired(now)) {
             if (count) {
-                listener.foundExpired(item.fetched);
+                listener.foundExpired();
             }
             return false;
         }

@@ -14,12 +14,16 @@ public interface StoreListener {
 
     /**
      * A write replaced a dead item (expired or flushed) under its key: memcached's {@code reclaimed}. {@code weight}
-     * is the new item's, for its size class.
+     * is the new item's, for its size class; {@code fetched}: the dead item had been read (else it counts in
+     * {@code expired_unfetched}, as memcached counts the dead items it reclaims).
      */
-    void reclaimed(long weight);
+    void reclaimed(long weight, boolean fetched);
 
-    /** A read found the item expired; {@code fetched}: it had been read before. */
-    void foundExpired(boolean fetched);
+    /** The sweeper removed an expired item; {@code fetched}: it had been read ({@code expired_unfetched}). */
+    void sweptExpired(boolean fetched);
+
+    /** A read found the item expired ({@code get_expired}; memcached counts no {@code expired_unfetched} there). */
+    void foundExpired();
 
     /** A read found the item hidden by {@code flush_all}. */
     void foundFlushed();

@@ -170,7 +170,7 @@ public final class Pipeline extends ChannelInitializer<Channel> {
         stats.verbose.opened(id);
         pipeline.channel().closeFuture().addListener(f -> {
             registry.remove(id);
-            stats.watchers.connClose(session.remote(), id, session.closedForError());
+            stats.watchers.connClose(session.remote(), id, session.closeReason().label());
             stats.verbose.closed(id);
         });
         pipeline.addLast(DETECT, detector(session));

@@ -372,6 +372,39 @@ class StoreTest {
                 full.write(Store.Mode.ADD, Key.of("one more"), 0, Item.NEVER, value, 0, 0).result());
     }
 
+    /**
+     * memcached counts {@code expired_unfetched} when it reclaims a dead item nobody read, never on a read: a read of
+     * an expired item counts only {@code get_expired}; a write over an unread expired item, and the sweeper taking one,
+     * count it; an item read before it expired counts in neither.
+     */
+    @Test
+    void expiredUnfetchedCountsReclaimedUnreadItemsNotReads() {
+        set("read-late", "v", 5);
+        set("rewritten", "v", 5);
+        set("read-early", "v", 5);
+        set("swept", "v", 5);
+        assertNotNull(value("read-early"));
+        // Expired, but within the sweeper's grace: only the writes below take their places.
+        advanceSeconds(6);
+        assertNull(value("read-late"));
+        assertEquals(1, stats.getExpired.sum());
+        assertEquals(0, stats.expiredUnfetched.sum(), "a read is not a reclaim");
+        set("rewritten", "w", 0);
+        assertEquals(1, stats.reclaimed.sum());
+        assertEquals(1, stats.expiredUnfetched.sum(), "the write took an unread expired item's place");
+        set("read-early", "w", 0);
+        assertEquals(2, stats.reclaimed.sum());
+        assertEquals(1, stats.expiredUnfetched.sum(), "that one had been read");
+        advanceSeconds(10);
+        for (int i = 0; i < 50 && store.itemCount() > 2; i++) {
+            set("filler" + i, "v", 0);
+            store.delete(key("filler" + i));
+        }
+        assertEquals(2, store.itemCount(), "the sweep took the last expired item");
+        assertEquals(2, stats.expiredUnfetched.sum(), "unread when swept");
+        assertEquals(1, stats.getExpired.sum());
+    }
+
     @Test
     void writesSweepOnlyOnceAnItemWithADeadlineWasStored() {
         assertFalse(store.sweepsOnWrite(), "an empty store has nothing to expire");

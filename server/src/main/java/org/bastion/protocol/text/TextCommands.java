@@ -260,7 +260,7 @@ final class TextCommands {
             refreshCerts();
         } else if (startsWithHttp(ntok - 1)) {
             // An HTTP request sent to the cache port: close silently, as memcached does against cross-protocol attacks.
-            session.closeForError();
+            session.closeFor(Session.CloseReason.ERROR);
             next = Next.CLOSE;
         } else {
             reply.write(Replies.ERROR);
@@ -604,6 +604,11 @@ final class TextCommands {
         }
     }
 
+    /** The connection is a {@code watch} stream: it sends nothing more the server reads. */
+    boolean watching() {
+        return watching;
+    }
+
     private void watch() {
         String[] names = new String[ntok - 1];
         for (int t = 1; t < ntok; t++) {
@@ -698,6 +703,7 @@ final class TextCommands {
             reply.write(refusal(refused));
             return;
         }
+        session.closeFor(Session.CloseReason.SHUTDOWN);
         next = Next.CLOSE;
     }
 

@@ -292,6 +292,11 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     }
 
     @Override
+    public boolean onlyReceives() {
+        return commands != null && commands.watching();
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
             if (paused) {
@@ -444,7 +449,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 + in.readableBytes() + " bytes without a newline (limit " + MAX_LINE + ", get/gets "
                 + MAX_GET_LINE + ")");
         in.skipBytes(in.readableBytes());
-        session.closeForError();
+        session.closeFor(Session.CloseReason.ERROR);
         close(ctx);
     }
 

@@ -133,24 +133,69 @@ class WatchTest {
         }
     }
 
-    /** {@code log_watchers} with one watcher, with two, then once both have closed (asked until it is 0, bounded). */
+    @Test
+    void aConnectionClosedByTheIdleTimeoutIsLoggedWithReasonIdleTimeout() throws Exception {
+        String expected;
+        try (MemcachedProcess memcached = MemcachedProcess.start("-o", "idle_timeout=1")) {
+            Thread.sleep(300); // the start-up probe's conn_close first (see sameLinesAsMemcached)
+            expected = closedConnection(memcached.port(), "version\r\n");
+        }
+        assertTrue(expected.contains(" reason=idle_timeout "), expected);
+        Server server = Server.start(Settings.builder().port(0).threads(2).idleTimeoutSeconds(1).build());
+        try {
+            assertEquals(expected, closedConnection(server.port(), "version\r\n"));
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void theConnectionThatAsksForShutdownIsLoggedWithReasonShutdown() throws Exception {
+        Server server = Server.start(Settings.builder().port(0).threads(2).shutdownEnabled(true).build());
+        try (Socket w = new Socket()) {
+            w.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            w.setSoTimeout(5000);
+            w.getOutputStream().write("watch connevents\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String first = read(w.getInputStream(), 4);
+            try (WireClient c = WireClient.connect(server.port())) {
+                c.send("shutdown\r\n");
+                assertTrue(c.closedByPeer(), "the server closes the connection");
+            }
+            w.setSoTimeout(QUIET_MS);
+            String lines = first + readAll(w.getInputStream());
+            assertTrue(lines.matches("(?s).*type=conn_close rip=127\\.0\\.0\\.1 rport=\\d+ transport=tcp reason=shutdown .*"),
+                    lines);
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
+     * {@code log_watchers} with one watcher, with two, then once both have closed. Each is asked until it is the
+     * expected figure, bounded: memcached's logger thread counts a watcher a moment after its {@code OK}.
+     */
     private static java.util.List<String> watcherCounts(int port) throws Exception {
         java.util.List<String> counts = new java.util.ArrayList<>();
         try (WireClient stats = WireClient.connect(port)) {
             try (WireClient first = WireClient.connect(port); WireClient second = WireClient.connect(port)) {
                 assertEquals("OK", first.call("watch fetchers\r\n"));
-                counts.add(stats.stats("").get("log_watchers"));
+                counts.add(watchers(stats, "1"));
                 assertEquals("OK", second.call("watch fetchers\r\n"));
-                counts.add(stats.stats("").get("log_watchers"));
+                counts.add(watchers(stats, "2"));
             }
-            String after = "";
-            for (int i = 0; i < 50 && !after.equals("0"); i++) {
-                Thread.sleep(20);
-                after = stats.stats("").get("log_watchers");
-            }
-            counts.add(after);
+            counts.add(watchers(stats, "0"));
         }
         return counts;
+    }
+
+    /** {@code log_watchers} once it reads {@code wanted}, or as it last read after a second. */
+    private static String watchers(WireClient stats, String wanted) throws Exception {
+        String now = stats.stats("").get("log_watchers");
+        for (int i = 0; i < 50 && !now.equals(wanted); i++) {
+            Thread.sleep(20);
+            now = stats.stats("").get("log_watchers");
+        }
+        return now;
     }
 
     @Test

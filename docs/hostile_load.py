@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
 # usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID | pipeline SECONDS
-#        | pipelined GETS CONNS SERVER_PID
+#        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES
 import socket, time, sys, threading, os
 port=int(sys.argv[1]); mode=sys.argv[2]
 def conn(src="127.0.0.1"):
@@ -110,3 +110,24 @@ if mode=="pipelined":
     for t in ths: t.join()
     dt=time.time()-t0; used=cpu()-c0
     print("%d x %d gets: %.2f s, %.0f req/s, server CPU %.2f us/req"%(conns,n,dt,conns*n/dt,used*1e6/(conns*n)))
+if mode=="biggets":
+    # One client repeats a get of 100,000 keys (a 600 KB line over 1,000 items) and reads each reply whole; the
+    # bystander's `version` round trips meanwhile.
+    s=conn(); v=int(sys.argv[4])
+    for i in range(1000): s.sendall(b"set k%04d 0 0 %d noreply\r\n%s\r\n"%(i,v,b"x"*v))
+    s.sendall(b"version\r\n"); s.recv(100)
+    line=b"get "+b" ".join(b"k%04d"%(i%1000) for i in range(100000))+b"\r\n"; stop=[False]; n=[0]
+    def greedy():
+        while not stop[0]:
+            s.sendall(line); tail=b""
+            while not tail.endswith(b"END\r\n"):
+                d=s.recv(1<<20)
+                if not d: return
+                tail=(tail+d)[-8:]
+            n[0]+=1
+    threading.Thread(target=greedy,daemon=True).start()
+    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
+    while time.time()-t0<float(sys.argv[3]):
+        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
+    stop[0]=True; lat.sort()
+    print("multi-gets %d; bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(n[0],len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where each server spends its CPU per request, under the same memcaslap load: Linux perf samples both processes
-# (memcached, then Bastion) and splits them into kernel and user time per 1,000 requests, with the top symbols.
+# (memcached, then Bastion) and splits them into kernel and user time per 1,000 requests, with the top symbols, and
+# counts each server's context switches in the same seconds (blocked in a poll, or preempted by another thread).
 #
 #   bench/perf-profile.sh                      # 50 conns, 100 B values, 1:9 set:get
 #   CONNS=50 SIZE=100 MULTI=10 bench/perf-profile.sh   # multi-get of 10 keys
@@ -58,6 +59,12 @@ echo "perf-profile: warming up (Bastion's JIT, both servers filled) for 15 s eac
 load "$BASTION_PORT" 15 >/dev/null
 load "$MC_PORT" 15 >/dev/null
 
+# Context switches of all the process's threads so far: voluntary (it blocked) and involuntary (it was preempted).
+ctx_switches() {
+  awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v + 0, n + 0 }' \
+    /proc/"$1"/task/*/status 2>/dev/null
+}
+
 # The Java process that serves: the launcher may have started the server as a child JVM.
 serving_pid() {
   local child
@@ -71,7 +78,9 @@ for server in memcached bastion; do
   load "$port" "$secs" >"$WORK/$server.ops" &
   loader=$!
   sleep 2
+  read -r vol0 invol0 < <(ctx_switches "$pid")
   perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$WORK/$server.perf" -- sleep "$SECONDS_SAMPLED" >/dev/null 2>&1
+  read -r vol1 invol1 < <(ctx_switches "$pid")
   wait "$loader"
   if [ "$server" = bastion ]; then
     jcmd "$pid" Compiler.perfmap >/dev/null
@@ -80,11 +89,10 @@ for server in memcached bastion; do
   # Requests during the sampled seconds, from the whole run's rate.
   requests=$(awk -v o="$ops" -v t="$secs" -v s="$SECONDS_SAMPLED" 'BEGIN {printf "%d", o / t * s}')
   perf report -i "$WORK/$server.perf" --no-children --sort dso --stdio -g none 2>/dev/null |
-    awk -v srv="$server" -v req="$requests" '
-      /^# Samples:/ { }
+    awk -v srv="$server" -v req="$requests" -v vol=$((vol1 - vol0)) -v invol=$((invol1 - invol0)) '
       /^ +[0-9.]+%/ { pct = $1; sub("%", "", pct); dso = $2; for (i = 3; i <= NF; i++) dso = dso " " $i
                       if (dso ~ /kernel/) k += pct; else u += pct }
-      END { printf "%s\t%s\t%.1f\t%.1f\n", srv, req, k, u }' >>"$WORK/split.tsv"
+      END { printf "%s\t%s\t%.1f\t%.1f\t%d\t%d\n", srv, req, k, u, vol, invol }' >>"$WORK/split.tsv"
   perf script -i "$WORK/$server.perf" 2>/dev/null | grep -c 'cpu-clock' >"$WORK/$server.samples" || true
   echo "== $server: top $TOP symbols (self time)"
   perf report -i "$WORK/$server.perf" --no-children --sort sym --stdio -g none 2>/dev/null |
@@ -93,9 +101,13 @@ done
 
 echo
 echo "== CPU per 1,000 requests ($CONNS conns, $SIZE B values, $MULTI key(s) per get; cpu-clock samples at 999 Hz, 1 sample ~ 1 ms)"
-printf '%-10s %10s %10s %12s %12s %12s\n' server requests samples 'total/1k' 'kernel/1k' 'user/1k'
-while IFS=$'\t' read -r server requests kpct upct; do
+echo "   (ms of CPU; then context switches per 1,000 requests: blocked (voluntary) and preempted (involuntary))"
+printf '%-10s %10s %10s %12s %12s %12s %12s %12s\n' server requests samples 'total/1k' 'kernel/1k' 'user/1k' \
+  'blocked/1k' 'preempt/1k'
+while IFS=$'\t' read -r server requests kpct upct vol invol; do
   samples=$(cat "$WORK/$server.samples")
-  awk -v s="$server" -v r="$requests" -v n="$samples" -v k="$kpct" -v u="$upct" 'BEGIN {
-    per = n / r * 1000; printf "%-10s %10d %10d %12.2f %12.2f %12.2f\n", s, r, n, per, per * k / 100, per * u / 100 }'
+  awk -v s="$server" -v r="$requests" -v n="$samples" -v k="$kpct" -v u="$upct" -v v="$vol" -v i="$invol" 'BEGIN {
+    per = n / r * 1000
+    printf "%-10s %10d %10d %12.2f %12.2f %12.2f %12.1f %12.1f\n", s, r, n, per, per * k / 100, per * u / 100,
+      v / r * 1000, i / r * 1000 }'
 done <"$WORK/split.tsv"

@@ -16,7 +16,7 @@ public final class Settings {
     public static final int DEFAULT_PORT = 11222;
     /** memcached's {@code -a} default: only the socket file's owner may connect. */
     public static final int DEFAULT_UNIX_MASK = 0700;
-    /** {@code -R}'s default, memcached's: enough for a pipelined batch, few enough that other connections wait little. */
+    /** {@code -R}'s default, memcached's: a pipelined batch's worth, short enough that other clients wait little. */
     public static final int DEFAULT_REQS_PER_EVENT = 20;
     public static final String DEFAULT_LISTEN = "127.0.0.1";
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;

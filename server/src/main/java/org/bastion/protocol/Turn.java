@@ -9,11 +9,11 @@ import java.util.concurrent.atomic.LongAdder;
  * thousands of requests in one write would otherwise have them all answered before any other connection on the same
  * event loop is read; after {@code -R} requests in one turn the connection yields, counted in {@code conn_yields}.
  *
- * <p>The yield resumes from a <em>scheduled</em> task, not an executed one. Netty runs the tasks a task adds in the same
- * pass (for up to a second), so a resume that re-adds itself would keep the loop from its sockets; a scheduled task is
- * only taken up after the loop has polled its sockets again, so every connection ready by then is served first. Its
- * delay is a nanosecond rather than zero: due either way by the time the loop has polled, but a test on a frozen clock
- * can then run one turn at a time.
+ * <p>The yield resumes from a <em>scheduled</em> task, not an executed one. Netty runs the tasks a task adds in the
+ * same pass (for up to a second), so a resume that re-adds itself would keep the loop from its sockets; a scheduled
+ * task is only taken up after the loop has polled its sockets again, so every connection ready by then is served
+ * first. Its delay is a nanosecond rather than zero: due either way by the time the loop has polled, but a test on a
+ * frozen clock can then run one turn at a time.
  */
 public final class Turn {
     private final int requests;

@@ -26,8 +26,8 @@ class ScriptClientsTest {
 
     /**
      * pymemcache 3.5 ({@code python3-pymemcache}, text protocol): storage commands, {@code gets}+{@code cas} fresh,
-     * stale and missing, incr/decr, touch, {@code get_many}/{@code set_many}/{@code delete_many}, stats, flush, a 500 KB
-     * value and one over {@code -I}, quit and reconnect, its {@code HashClient} and a pickle serde.
+     * stale and missing, incr/decr, touch, {@code get_many}/{@code set_many}/{@code delete_many}, stats, flush, a
+     * 500 KB value and one over {@code -I}, quit and reconnect, its {@code HashClient} and a pickle serde.
      */
     @Test
     void pymemcacheGetsMemcachedsResultsCallByCall() throws Exception {

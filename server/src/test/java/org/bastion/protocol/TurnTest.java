@@ -21,10 +21,10 @@ import org.bastion.testing.TestServers;
 import org.junit.jupiter.api.Test;
 
 /**
- * memcached's {@code -R}: a connection that pipelines more requests than one turn allows has exactly that many answered,
- * stops being read, and has the rest answered, in order, from tasks the event loop runs after polling its other
- * sockets; each yield counts in {@code conn_yields}. The channel's clock is frozen, so a turn's resume (scheduled a
- * nanosecond ahead) runs only when the test moves the clock on: one turn at a time.
+ * memcached's {@code -R}: a connection that pipelines more requests than one turn allows has exactly that many
+ * answered, stops being read, and has the rest answered, in order, from tasks the event loop runs after polling its
+ * other sockets; each yield counts in {@code conn_yields}. The channel's clock is frozen, so a turn's resume
+ * (scheduled a nanosecond ahead) runs only when the test moves the clock on: one turn at a time.
  */
 class TurnTest {
     private static final int REQUESTS = 50;

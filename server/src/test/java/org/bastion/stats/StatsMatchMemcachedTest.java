@@ -43,7 +43,8 @@ class StatsMatchMemcachedTest {
 
     /**
      * memcached's t/issue_61.t, both servers with {@code -R 1}: a batch of pipelined requests in one write is answered
-     * whole and alike, and the connection yields its turn on the way ({@code conn_yields}), reset by {@code stats reset}.
+     * whole and alike, and the connection yields its turn on the way ({@code conn_yields}), reset by
+     * {@code stats reset}.
      */
     @Test
     void connYieldsAsMemcachedWithOneRequestPerTurn() throws Exception {

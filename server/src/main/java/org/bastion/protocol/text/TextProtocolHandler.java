@@ -37,9 +37,10 @@ import org.bastion.stats.Stats;
  * {@link InputBudget} (over it, the largest holders are closed); a client that does not take its replies makes the
  * decoder <em>pause</em> (no more requests decoded, auto-read off) until the channel drains below its low water mark,
  * and a multi-get reply is produced piece by piece as the socket takes it, resumed from a task so other connections
- * on the event loop are served in between; after {@code -R} requests in one turn the connection yields (a {@link Turn})
- * so that a client pipelining thousands of requests cannot keep the others on its event loop waiting; a reply that cannot be completed (an exception while producing it) closes
- * the connection rather than leaving it half-written.
+ * on the event loop are served in between; after {@code -R} requests in one turn the connection yields (a
+ * {@link Turn}) so that a client pipelining thousands of requests cannot keep the others on its event loop waiting; a
+ * reply that cannot be completed (an exception while producing it) closes the connection rather than leaving it
+ * half-written.
  *
  * <p>Long because one connection's states (line, data, swallow, waiting for a snapshot, closing) and its pause and
  * resume are one state machine: split, the rules for which bytes may be decoded when would be spread over classes.

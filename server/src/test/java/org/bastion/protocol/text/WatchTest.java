@@ -163,8 +163,8 @@ class WatchTest {
             }
             w.setSoTimeout(QUIET_MS);
             String lines = first + readAll(w.getInputStream());
-            assertTrue(lines.matches("(?s).*type=conn_close rip=127\\.0\\.0\\.1 rport=\\d+ transport=tcp reason=shutdown .*"),
-                    lines);
+            assertTrue(lines.matches(
+                    "(?s).*type=conn_close rip=127\\.0\\.0\\.1 rport=\\d+ transport=tcp reason=shutdown .*"), lines);
         } finally {
             server.close();
         }

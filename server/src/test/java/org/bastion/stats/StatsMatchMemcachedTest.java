@@ -41,6 +41,27 @@ class StatsMatchMemcachedTest {
         }
     }
 
+    @Test
+    void sharedSettingsComeInMemcachedsOrder() throws Exception {
+        List<String> memcachedKeys;
+        try (MemcachedProcess memcached = MemcachedProcess.start();
+                WireClient c = WireClient.connect(memcached.port())) {
+            memcachedKeys = new ArrayList<>(c.stats("settings").keySet());
+        }
+        Server server = Server.start(Settings.builder().port(0).threads(2).build());
+        try (WireClient c = WireClient.connect(server.port())) {
+            List<String> bastionKeys = new ArrayList<>(c.stats("settings").keySet());
+            List<String> shared = new ArrayList<>(memcachedKeys);
+            shared.retainAll(bastionKeys);
+            bastionKeys.retainAll(memcachedKeys);
+            assertEquals(shared, bastionKeys);
+            assertEquals(true, shared.contains("reqs_per_event"), "reqs_per_event is printed by both");
+            assertEquals(true, shared.size() >= 20, shared.size() + " settings in common");
+        } finally {
+            server.close();
+        }
+    }
+
     /**
      * memcached's t/issue_61.t, both servers with {@code -R 1}: a batch of pipelined requests in one write is answered
      * whole and alike, and the connection yields its turn on the way ({@code conn_yields}), reset by

@@ -237,7 +237,7 @@ public final class CommandExecutor implements Executor {
             long ttl = w.exptime() <= 0 ? 0 : w.exptime() > 2_592_000
                     ? Math.max(0, w.exptime() - store.clock().wallMillis() / 1000) : w.exptime();
             stats.watchers.itemStore(w.key(), written.result(), w.mode().name().toLowerCase(java.util.Locale.ROOT), ttl,
-                    (int) w.length(), session.id());
+                    w.flags(), (int) w.length(), session.id());
         }
         return new Outcome.Wrote(written.result(), written.item());
     }

@@ -89,10 +89,10 @@ public final class LogWatchers {
     }
 
     /** A storage command's result; {@code command} is memcached's name (set, add, ..., cas). */
-    public void itemStore(Key key, Store.StoreResult result, String command, long ttlSeconds, int length,
+    public void itemStore(Key key, Store.StoreResult result, String command, long ttlSeconds, int flags, int length,
             long connection) {
         if (wants(MUTATIONS)) {
-            int clsid = SizeClasses.classOf(Store.weigh(key, length)); // the new item's class, whatever became of it
+            int clsid = SizeClasses.of(key, flags, length); // the new item's class, whatever became of it
             emit(MUTATIONS, "type=item_store key=" + uriEncode(key.toString()) + " status="
                     + STORE_STATUS[result.ordinal()] + " cmd=" + command + " ttl=" + ttlSeconds
                     + " clsid=" + clsid + " cfd=" + connection + " size=" + length);
@@ -136,7 +136,7 @@ public final class LogWatchers {
     }
 
     private static int classOf(Key key, Item item) {
-        return SizeClasses.classOf(Store.weigh(key, item.value.length));
+        return SizeClasses.of(key, item);
     }
 
     /** memcached's {@code uriencode}, as {@code lru_crawler metadump} prints keys. */

@@ -130,10 +130,10 @@ public final class Stats implements StoreListener {
     }
 
     @Override
-    public void evicted(long weight, boolean fetched) {
+    public void evicted(int sizeClass, boolean fetched) {
         evictions.increment();
-        if (weight >= 0) {
-            evictionsByClass[SizeClasses.classOf(weight)].increment();
+        if (sizeClass > 0) {
+            evictionsByClass[sizeClass].increment();
         }
         if (!fetched) {
             evictedUnfetched.increment();
@@ -141,9 +141,9 @@ public final class Stats implements StoreListener {
     }
 
     @Override
-    public void reclaimed(long weight, boolean fetched) {
+    public void reclaimed(int sizeClass, boolean fetched) {
         reclaimed.increment();
-        reclaimedByClass[SizeClasses.classOf(weight)].increment();
+        reclaimedByClass[sizeClass].increment();
         if (!fetched) {
             expiredUnfetched.increment();
         }

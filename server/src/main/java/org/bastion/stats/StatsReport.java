@@ -126,7 +126,9 @@ public final class StatsReport {
         stat(out, "domain_socket", st.unixSocket() == null ? "NULL" : st.unixSocket().toString());
         stat(out, "umask", Integer.toOctalString(st.unixMask()));
         stat(out, "shutdown_command", st.shutdownEnabled() ? "yes" : "no");
-        stat(out, "growth_factor", "2.00");
+        // The size classes stats report are memcached's defaults (SizeClasses), so its slab figures hold for them.
+        stat(out, "growth_factor", "1.25");
+        stat(out, "chunk_size", 48);
         stat(out, "num_threads", facts.threads());
         stat(out, "stat_key_prefix", st.prefixDelimiter());
         stat(out, "detail_enabled", stats.prefixes.enabled() ? "yes" : "no");
@@ -144,6 +146,7 @@ public final class StatsReport {
         stat(out, "auth_enabled_ascii", st.usersFile() == null ? "no" : st.usersFile().toString());
         stat(out, "item_size_max", st.maxItemSize());
         stat(out, "maxconns_fast", "yes");
+        stat(out, "slab_chunk_max", SizeClasses.chunkSize(SizeClasses.count()));
         stat(out, "flush_enabled", st.flushAllDisabled() ? "no" : "yes");
         stat(out, "dump_enabled", st.dumpingDisabled() ? "no" : "yes");
         stat(out, "idle_timeout", st.idleTimeoutSeconds());
@@ -163,7 +166,7 @@ public final class StatsReport {
         stat(out, "read_only_rules", st.readOnlyFrom().size());
         stat(out, "read_only_from", st.readOnlyFrom().isEmpty() ? "NULL" : joined(st.readOnlyFrom()));
         stat(out, "metrics_listen", st.metricsListen() == null ? "NULL" : st.metricsListen());
-        stat(out, "size_classes", new SizeClasses(st.maxItemSize()).count());
+        stat(out, "size_classes", SizeClasses.count());
     }
 
     private static String joined(java.util.List<?> rules) {
@@ -187,7 +190,7 @@ public final class StatsReport {
         java.util.TreeMap<Integer, ClassFigures> classes = new java.util.TreeMap<>();
         store.forEachLive((key, item) -> {
             long weight = Store.weigh(key, item.value.length);
-            ClassFigures f = classes.computeIfAbsent(SizeClasses.classOf(weight), id -> new ClassFigures());
+            ClassFigures f = classes.computeIfAbsent(SizeClasses.of(key, item), id -> new ClassFigures());
             f.number++;
             f.bytes += weight;
             f.oldestAccess = Math.min(f.oldestAccess, item.lastAccess);
@@ -198,7 +201,7 @@ public final class StatsReport {
     /** As {@link #walkClasses(Store)}, adding classes that hold no items now but had evictions or reclaims. */
     private java.util.TreeMap<Integer, ClassFigures> classesWithCounts() {
         java.util.TreeMap<Integer, ClassFigures> classes = walkClasses(store);
-        int count = new SizeClasses(settings.maxItemSize()).count();
+        int count = SizeClasses.count();
         for (int id = 1; id <= count; id++) {
             long evicted = stats.evictionsInClass(id);
             long reclaimed = stats.reclaimedInClass(id);
@@ -290,7 +293,7 @@ public final class StatsReport {
         } catch (NumberFormatException e) {
             return List.of("CLIENT_ERROR bad command line format");
         }
-        if (classId < 1 || classId > new SizeClasses(settings.maxItemSize()).count() || limit < 0) {
+        if (classId < 1 || classId > SizeClasses.count() || limit < 0) {
             return List.of("CLIENT_ERROR Illegal slab id");
         }
         List<String> out = new ArrayList<>();
@@ -299,7 +302,7 @@ public final class StatsReport {
         long[] bytes = new long[1];
         store.forEachLive((key, item) -> {
             if ((limit != 0 && out.size() >= limit) || bytes[0] > CACHEDUMP_MAX_BYTES
-                    || SizeClasses.classOf(Store.weigh(key, item.value.length)) != classId) {
+                    || SizeClasses.of(key, item) != classId) {
                 return;
             }
             long expires = item.expiresAt == Item.NEVER ? 0
@@ -320,7 +323,7 @@ public final class StatsReport {
      * they are asked for: the caller writes them as its client takes them, never a copy of the whole store.
      */
     public java.util.Iterator<String> metadump(String classes) {
-        int count = new SizeClasses(settings.maxItemSize()).count();
+        int count = SizeClasses.count();
         boolean[] wanted = new boolean[count + 1];
         if (classes.equals("all") || classes.equals("hash")) {
             java.util.Arrays.fill(wanted, true);
@@ -349,7 +352,7 @@ public final class StatsReport {
     /** One item's metadump line, or null when its class is not among {@code wanted}. */
     private String line(Key key, Item item, int count, boolean[] wanted) {
         long weight = Store.weigh(key, item.value.length);
-        int cls = SizeClasses.classOf(weight);
+        int cls = SizeClasses.of(key, item);
         if (cls > count || !wanted[cls]) {
             return null;
         }

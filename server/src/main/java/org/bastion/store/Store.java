@@ -110,8 +110,7 @@ public final class Store {
                 .executor(Runnable::run)
                 .evictionListener((Key k, Item v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
-                        listener.evicted(k != null && v != null ? weigh(k, v.value.length) : -1,
-                                v == null || v.fetched);
+                        listener.evicted(k != null && v != null ? SizeClasses.of(k, v) : 0, v == null || v.fetched);
                         listener.evictedItem(k, v);
                     }
                 })
@@ -324,7 +323,7 @@ public final class Store {
     /** memcached's {@code reclaimed}: a write that found the key's item dead (expired or flushed) took its place. */
     private void reclaimed(Key key, Item old, Item next, long now) {
         if (old != null && !isLive(old, now, false)) {
-            listener.reclaimed(weigh(key, next.value.length), old.fetched);
+            listener.reclaimed(SizeClasses.of(key, next), old.fetched);
         }
     }
 

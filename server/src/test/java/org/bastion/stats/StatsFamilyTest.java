@@ -90,8 +90,8 @@ class StatsFamilyTest {
             String big = "x".repeat(5000);
             c.call("set big 0 0 5000\r\n" + big + "\r\n", "\r\n");
             long smallWeight = Store.weigh(Key.of("small"), 3);
-            int smallClass = SizeClasses.classOf(smallWeight);
-            int bigClass = SizeClasses.classOf(Store.weigh(Key.of("big"), 5000));
+            int smallClass = SizeClasses.of(Key.of("small"), 0, 3);
+            int bigClass = SizeClasses.of(Key.of("big"), 0, 5000);
             Map<String, String> items = c.stats("items");
             assertEquals("2", items.get("items:" + smallClass + ":number"));
             assertEquals("1", items.get("items:" + bigClass + ":number"));
@@ -120,7 +120,7 @@ class StatsFamilyTest {
             c.call(batch.append("version\r\n").toString(), "\r\n");
             long evictions = Long.parseLong(c.stats("").get("evictions"));
             assertTrue(evictions > 1000, "evictions " + evictions);
-            int cls = SizeClasses.classOf(Store.weigh(Key.of("key1000"), 1000));
+            int cls = SizeClasses.of(Key.of("key1000"), 0, 1000);
             Map<String, String> items = c.stats("items");
             assertEquals(Long.toString(evictions), items.get("items:" + cls + ":evicted"), items.toString());
             c.call("stats reset\r\n", "\r\n");
@@ -146,7 +146,7 @@ class StatsFamilyTest {
     void cachedumpListsKeysUnlessDumpingIsDisabled() throws Exception {
         try (WireClient c = start(Settings.builder())) {
             c.call("set k 0 0 1\r\nv\r\n", "\r\n");
-            int cls = SizeClasses.classOf(Store.weigh(Key.of("k"), 1));
+            int cls = SizeClasses.of(Key.of("k"), 0, 1);
             assertEquals("ITEM k [1 b; 0 s]\r\nEND\r\n", c.call("stats cachedump " + cls + " 0\r\n", "END\r\n"));
             assertEquals("END\r\n", c.call("stats detail dump\r\n", "END\r\n"));
         }

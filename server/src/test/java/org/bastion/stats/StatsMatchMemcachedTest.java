@@ -8,7 +8,6 @@ import java.util.Map;
 import org.bastion.config.Settings;
 import org.bastion.store.Key;
 import org.bastion.store.SizeClasses;
-import org.bastion.store.Store;
 import org.bastion.testing.MemcachedProcess;
 import org.bastion.testing.WireClient;
 import org.bastion.transport.Server;
@@ -123,8 +122,9 @@ class StatsMatchMemcachedTest {
                 assertEquals("1", c.stats("").get("reclaimed"));
             }
             assertEquals("1", m.stats("items").get("items:31:reclaimed"), "memcached's class of the new item");
-            int cls = SizeClasses.classOf(Store.weigh(Key.of("key"), BIGGER.length()));
-            assertEquals("1", b.stats("items").get("items:" + cls + ":reclaimed"), "Bastion's class of the new item");
+            int cls = SizeClasses.of(Key.of("key"), 0, BIGGER.length());
+            assertEquals(31, cls, "Bastion puts the item in memcached's class");
+            assertEquals("1", b.stats("items").get("items:31:reclaimed"), "Bastion's class of the new item");
             assertEquals("RESET", b.call("stats reset\r\n"));
             assertEquals("0", b.stats("").get("reclaimed"));
             assertEquals("0", b.stats("items").get("items:" + cls + ":reclaimed"));

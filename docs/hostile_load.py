@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
 # usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID | pipeline SECONDS
-#        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES
+#        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES | binpipeline SECONDS
 import socket, time, sys, threading, os
 port=int(sys.argv[1]); mode=sys.argv[2]
 def conn(src="127.0.0.1"):
@@ -131,3 +131,26 @@ if mode=="biggets":
         t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
     stop[0]=True; lat.sort()
     print("multi-gets %d; bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(n[0],len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+if mode=="binpipeline":
+    # As pipeline, in the binary protocol: GETs of one key in 1 MiB writes; the bystander's binary VERSION round trips.
+    import struct
+    def breq(op,key=b"",extras=b"",val=b""):
+        body=extras+key+val
+        return struct.pack(">BBHBBHIIQ",0x80,op,len(key),len(extras),0,0,len(body),0,0)+body
+    s=conn(); s.sendall(breq(0x01,b"a",struct.pack(">II",0,0),b"x")); s.recv(100); stop=[False]
+    def drain():
+        while not stop[0]:
+            try:
+                if not s.recv(1<<20): break
+            except Exception: break
+    def flood():
+        chunk=breq(0x00,b"a")*((1<<20)//25); t0=time.time()
+        while not stop[0] and time.time()-t0<float(sys.argv[3]):
+            try: s.sendall(chunk)
+            except Exception: break
+    for f in (drain,flood): threading.Thread(target=f,daemon=True).start()
+    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
+    while time.time()-t0<float(sys.argv[3]):
+        t=time.time(); b.sendall(breq(0x0b)); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
+    stop[0]=True; lat.sort()
+    print("bystander binary version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))

@@ -19,6 +19,8 @@ public final class Audit {
     private static final int OTHERS_WRITE = 02;
     /** memcached's well-known port, the first one scanners try. */
     static final int MEMCACHED_PORT = 11211;
+    /** {@code -R} above this (50 times memcached's 20) lets one pipelining client hold its event loop noticeably. */
+    static final int MANY_REQS_PER_EVENT = 1000;
     /** IPv4 allow rules shorter than this admit more than a /8, far more than any one site's clients. */
     static final int WIDE_IPV4_PREFIX = 8;
     /** IPv6 allow rules shorter than this admit more than a /32, a whole provider's allocation. */
@@ -104,6 +106,9 @@ public final class Audit {
             out.add(new Finding(Severity.MEDIUM, "unix-socket", "-a " + Integer.toOctalString(settings.unixMask())
                     + ": every local user may connect to " + settings.unixSocket() + " and read and write every item",
                     "keep memcached's -a 700 (only the owner), or -a 770 for a group of clients"));
+        }
+        if (settings.reqsPerEvent() > MANY_REQS_PER_EVENT) {
+            out.add(manyRequestsPerTurn(settings.reqsPerEvent()));
         }
         // A Unix socket has no source address to cap by.
         if (settings.maxConnectionsPerSource() == 0 && settings.unixSocket() == null) {
@@ -305,7 +310,17 @@ public final class Audit {
             out.add(new Finding(Severity.LOW, "dumping", "key-dumping commands are enabled: any client can list"
                     + " the keys", "start the server with -X (--disable-dumping)"));
         }
+        String reqs = settings.get("reqs_per_event");
+        if (reqs != null && reqs.matches("\\d{1,9}") && Integer.parseInt(reqs) > MANY_REQS_PER_EVENT) {
+            out.add(manyRequestsPerTurn(Integer.parseInt(reqs)));
+        }
         return out;
+    }
+
+    private static Finding manyRequestsPerTurn(int reqs) {
+        return new Finding(Severity.LOW, "reqs-per-event", "-R " + reqs + ": one client pipelining requests has up to "
+                + reqs + " answered before the other connections on its event loop are served",
+                "keep memcached's -R 20 (the default)");
     }
 
     /** Certificates that expire within this many days are a finding. */

@@ -66,6 +66,16 @@ class AuditTest {
     }
 
     @Test
+    void manyRequestsPerTurnLetOnePipeliningClientHoldItsEventLoop() {
+        assertEquals(Severity.LOW, topics(audit(false, "-R", "100000", "--max-conns-per-ip", "1")).get("reqs-per-event"));
+        assertEquals(Map.of(), topics(audit(false, "-R", "1000", "--max-conns-per-ip", "1")), "up to 1000 is fine");
+        assertEquals(Map.of(), topics(audit(false, "--max-conns-per-ip", "1")), "memcached's 20 by default");
+        Map<String, String> settings = Map.of("reqs_per_event", "5000");
+        assertEquals(Severity.LOW, topics(Audit.exposure(null, Map.of(), settings)).get("reqs-per-event"));
+        assertEquals(null, topics(Audit.exposure(null, Map.of(), Map.of("reqs_per_event", "20"))).get("reqs-per-event"));
+    }
+
+    @Test
     void wellKnownPort() {
         assertEquals(Severity.LOW, topics(audit(false, "-p", "11211", "--max-conns-per-ip", "1")).get("port"));
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
 # usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID | pipeline SECONDS
-#        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES | binpipeline SECONDS
+#        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES | binpipeline SECONDS | manynoread N
 import socket, time, sys, threading, os
 port=int(sys.argv[1]); mode=sys.argv[2]
 def conn(src="127.0.0.1"):
@@ -154,3 +154,22 @@ if mode=="binpipeline":
         t=time.time(); b.sendall(breq(0x0b)); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
     stop[0]=True; lat.sort()
     print("bystander binary version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+if mode=="manynoread":
+    # N connections each ask for 100 values of 100 KB (10 MB) with a 4 KiB receive buffer and never read; the
+    # bystander sends `version` from 127.0.0.2 every 250 ms for 10 s.
+    s=conn(); v=b"x"*100000
+    for i in range(100): s.sendall(b"set big%d 0 0 100000 noreply\r\n"%i+v+b"\r\n")
+    s.sendall(b"version\r\n"); s.recv(100)
+    line=b"get "+b" ".join(b"big%d"%i for i in range(100))+b"\r\n"; socks=[]
+    for i in range(int(sys.argv[3])):
+        try:
+            c=socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096); c.bind(("127.0.0.1",0))
+            c.connect(("127.0.0.1",port)); c.sendall(line); socks.append(c)
+        except Exception as e: print("connection", i, e); break
+    fails=0
+    for k in range(40):
+        t,o=req(b"version\r\n", b"\r\n", timeout=5)
+        if not o.endswith(b"\r\n") or b"VERSION" not in o: fails+=1
+        time.sleep(0.25)
+    print("opened", len(socks), "; bystander failures", fails, "of 40")
+    for c in socks: c.close()

@@ -2,6 +2,7 @@
 # Hostile-load reproducers of issue 15 (see docs/reliability.md). Loopback only: attacker 127.0.0.1, bystander 127.0.0.2.
 # usage: hostile_load.py PORT partial | fill N | multiget KEYS ITEMS | noread SECONDS SERVER_PID | pipeline SECONDS
 #        | pipelined GETS CONNS SERVER_PID | biggets SECONDS VALUE_BYTES | binpipeline SECONDS | manynoread N
+#        | dump ITEMS
 import socket, time, sys, threading, os
 port=int(sys.argv[1]); mode=sys.argv[2]
 def conn(src="127.0.0.1"):
@@ -173,3 +174,25 @@ if mode=="manynoread":
         time.sleep(0.25)
     print("opened", len(socks), "; bystander failures", fails, "of 40")
     for c in socks: c.close()
+if mode=="dump":
+    # ITEMS items, then one client asks for `lru_crawler metadump all` three times and reads each dump as fast as it
+    # comes; the bystander's `version` round trips meanwhile.
+    s=conn(); n=int(sys.argv[3])
+    s.sendall(b"".join(b"set key:%08d 0 0 10 noreply\r\n0123456789\r\n"%i for i in range(n))+b"version\r\n")
+    d=b""
+    while b"VERSION" not in d: d+=s.recv(100)
+    done=[False]; got=[0]
+    def dumper():
+        for k in range(3):
+            s.sendall(b"lru_crawler metadump all\r\n"); tail=b""
+            while not tail.endswith(b"END\r\n"):
+                d=s.recv(1<<20)
+                if not d: return
+                got[0]+=len(d); tail=(tail+d)[-8:]
+        done[0]=True
+    threading.Thread(target=dumper,daemon=True).start()
+    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time()
+    while not done[0] and time.time()-t0<60:
+        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
+    lat.sort()
+    print("3 dumps (%d MB) in %.1f s; bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(got[0]>>20,time.time()-t0,len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))

@@ -126,7 +126,7 @@ public final class StatsReport {
         stat(out, "domain_socket", st.unixSocket() == null ? "NULL" : st.unixSocket().toString());
         stat(out, "umask", Integer.toOctalString(st.unixMask()));
         stat(out, "shutdown_command", st.shutdownEnabled() ? "yes" : "no");
-        // The size classes stats report are memcached's defaults (SizeClasses), so its slab figures hold for them.
+        // The size classes the stats report are memcached's default ones (SizeClasses): these are their parameters.
         stat(out, "growth_factor", "1.25");
         stat(out, "chunk_size", 48);
         stat(out, "num_threads", facts.threads());
@@ -317,8 +317,8 @@ public final class StatsReport {
 
     /**
      * {@code lru_crawler metadump}: one line per live item in memcached's format ({@code key=<url-encoded key>
-     * exp=<unix time or -1> la=<unix time> cas=<cas> fetch=<yes|no> cls=<class> size=<bytes>}), where the class and
-     * size are Bastion's ({@code stats slabs}' classes, the weight {@code -m} counts). {@code classes} is
+     * exp=<unix time or -1> la=<unix time> cas=<cas> fetch=<yes|no> cls=<class> size=<bytes>}), where the class is
+     * memcached's ({@link SizeClasses}) and the size Bastion's weight (what {@code -m} counts). {@code classes} is
      * {@code all}, {@code hash} or comma-separated class ids; null when an id is not a class. The lines are made as
      * they are asked for: the caller writes them as its client takes them, never a copy of the whole store.
      */

@@ -46,7 +46,7 @@ public final class SizeClasses {
         return CHUNK.length - 1;
     }
 
-    /** The chunk size of class {@code id}: the largest weight it holds, except the last, which holds all larger. */
+    /** The chunk size of class {@code id}: the largest item size it holds; the last class holds all larger ones. */
     public static long chunkSize(int id) {
         return CHUNK[id];
     }

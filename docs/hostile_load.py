@@ -19,6 +19,29 @@ def req(data, end=b"END\r\n", timeout=10):
             tail=(tail+d)[-16:]
     except Exception as e: tail+=b"<"+str(e).encode()+b">"
     s.close(); req.last=(NBYTES,NVAL); return time.time()-t, bytes(out[:60])+b"..."+tail
+def latencies(probe, seconds, busy=lambda: True):
+    # The bystander: `probe` from 127.0.0.2 every 5 ms for `seconds` (or until busy() is false); its round trips.
+    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
+    while busy() and time.time()-t0<seconds:
+        t=time.time(); b.sendall(probe); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
+    lat.sort()
+    return "n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1])
+def flood(s, chunk, seconds, probe):
+    # `s` sends `chunk` over and over for `seconds` and reads whatever comes back; the bystander's round trips meanwhile.
+    stop=[False]
+    def drain():
+        while not stop[0]:
+            try:
+                if not s.recv(1<<20): break
+            except Exception: break
+    def send():
+        t0=time.time()
+        while not stop[0] and time.time()-t0<seconds:
+            try: s.sendall(chunk)
+            except Exception: break
+    for f in (drain,send): threading.Thread(target=f,daemon=True).start()
+    try: return latencies(probe, seconds)
+    finally: stop[0]=True
 if mode=="partial":
     socks=[]
     for i in range(300):
@@ -72,24 +95,8 @@ elif mode=="noread":
     print("after:", req(b"version\r\n", b"\r\n"))
 if mode=="pipeline":
     # One client pipelines `get a` in 1 MiB writes (and reads its replies); the bystander's `version` round trips.
-    s=conn(); s.sendall(b"set a 0 0 1\r\nx\r\n"); s.recv(100); stop=[False]
-    def drain():
-        while not stop[0]:
-            try:
-                if not s.recv(1<<20): break
-            except Exception: break
-    def flood():
-        chunk=b"get a\r\n"*((1<<20)//7); t0=time.time()
-        while not stop[0] and time.time()-t0<float(sys.argv[3]):
-            try: s.sendall(chunk)
-            except Exception: break
-    threads=[threading.Thread(target=drain,daemon=True), threading.Thread(target=flood,daemon=True)]
-    for t in threads: t.start()
-    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
-    while time.time()-t0<float(sys.argv[3]):
-        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
-    stop[0]=True; lat.sort()
-    print("bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+    s=conn(); s.sendall(b"set a 0 0 1\r\nx\r\n"); s.recv(100)
+    print("bystander version:", flood(s, b"get a\r\n"*((1<<20)//7), float(sys.argv[3]), b"version\r\n"))
 if mode=="pipelined":
     # CONNS connections each pipeline GETS `get a` and read every reply: throughput and server CPU per request.
     n=int(sys.argv[3]); conns=int(sys.argv[4]); reply=b"VALUE a 0 1\r\nx\r\nEND\r\n"
@@ -127,34 +134,16 @@ if mode=="biggets":
                 tail=(tail+d)[-8:]
             n[0]+=1
     threading.Thread(target=greedy,daemon=True).start()
-    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
-    while time.time()-t0<float(sys.argv[3]):
-        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
-    stop[0]=True; lat.sort()
-    print("multi-gets %d; bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(n[0],len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+    bystander=latencies(b"version\r\n", float(sys.argv[3])); stop[0]=True
+    print("multi-gets %d; bystander version: %s"%(n[0], bystander))
 if mode=="binpipeline":
     # As pipeline, in the binary protocol: GETs of one key in 1 MiB writes; the bystander's binary VERSION round trips.
     import struct
     def breq(op,key=b"",extras=b"",val=b""):
         body=extras+key+val
         return struct.pack(">BBHBBHIIQ",0x80,op,len(key),len(extras),0,0,len(body),0,0)+body
-    s=conn(); s.sendall(breq(0x01,b"a",struct.pack(">II",0,0),b"x")); s.recv(100); stop=[False]
-    def drain():
-        while not stop[0]:
-            try:
-                if not s.recv(1<<20): break
-            except Exception: break
-    def flood():
-        chunk=breq(0x00,b"a")*((1<<20)//25); t0=time.time()
-        while not stop[0] and time.time()-t0<float(sys.argv[3]):
-            try: s.sendall(chunk)
-            except Exception: break
-    for f in (drain,flood): threading.Thread(target=f,daemon=True).start()
-    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time(); time.sleep(0.2)
-    while time.time()-t0<float(sys.argv[3]):
-        t=time.time(); b.sendall(breq(0x0b)); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
-    stop[0]=True; lat.sort()
-    print("bystander binary version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+    s=conn(); s.sendall(breq(0x01,b"a",struct.pack(">II",0,0),b"x")); s.recv(100)
+    print("bystander binary version:", flood(s, breq(0x00,b"a")*((1<<20)//25), float(sys.argv[3]), breq(0x0b)))
 if mode=="manynoread":
     # N connections each ask for 100 values of 100 KB (10 MB) with a 4 KiB receive buffer and never read; the
     # bystander sends `version` from 127.0.0.2 every 250 ms for 10 s.
@@ -190,9 +179,6 @@ if mode=="dump":
                 if not d: return
                 got[0]+=len(d); tail=(tail+d)[-8:]
         done[0]=True
-    threading.Thread(target=dumper,daemon=True).start()
-    b=conn("127.0.0.2"); b.settimeout(10); lat=[]; t0=time.time()
-    while not done[0] and time.time()-t0<60:
-        t=time.time(); b.sendall(b"version\r\n"); b.recv(100); lat.append((time.time()-t)*1000); time.sleep(0.005)
-    lat.sort()
-    print("3 dumps (%d MB) in %.1f s; bystander version: n=%d p50 %.1f ms p99 %.1f ms max %.1f ms"%(got[0]>>20,time.time()-t0,len(lat),lat[len(lat)//2],lat[int(len(lat)*.99)],lat[-1]))
+    t0=time.time(); threading.Thread(target=dumper,daemon=True).start()
+    bystander=latencies(b"version\r\n", 60, busy=lambda: not done[0])
+    print("3 dumps (%d MB) in %.1f s; bystander version: %s"%(got[0]>>20, time.time()-t0, bystander))

@@ -744,11 +744,7 @@ public final class Store {
                         return;
                     }
                 }
-                Map.Entry<Key, Item> e = sweep.next();
-                Item item = e.getValue();
-                if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
-                    listener.sweptExpired(item.fetched);
-                }
+                removeIfExpiredLongAgo(sweep.next(), now);
             }
         } finally {
             sweeping.set(false);
@@ -764,12 +760,17 @@ public final class Store {
         }
         lastFullSweep = now;
         for (Map.Entry<Key, Item> e : cache.asMap().entrySet()) {
-            Item item = e.getValue();
-            if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
-                listener.sweptExpired(item.fetched);
-            }
+            removeIfExpiredLongAgo(e, now);
         }
         return eviction.weightedSize().orElse(0) + needed <= limitBytes;
+    }
+
+    /** The sweeper's step: an entry expired past the grace goes, unless a write replaced it meanwhile. */
+    private void removeIfExpiredLongAgo(Map.Entry<Key, Item> e, long now) {
+        Item item = e.getValue();
+        if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
+            listener.sweptExpired(item.fetched);
+        }
     }
 
     private static boolean expiredLongAgo(Item item, long now) {

@@ -104,8 +104,9 @@ public final class LogWatchers {
         if (wants(EVICTIONS) && key != null && item != null) {
             long now = System.nanoTime();
             long ttl = item.expiresAt == Item.NEVER ? -1 : Math.max(0, (item.expiresAt - now) / 1_000_000_000L);
-            emit(EVICTIONS, "type=eviction key=" + uriEncode(key.toString()) + " fetch=" + (item.fetched ? "yes" : "no")
-                    + " ttl=" + ttl + " la=" + Math.max(0, (now - item.lastAccess) / 1_000_000_000L) + " clsid="
+            emit(EVICTIONS, "type=eviction key=" + uriEncode(key.toString())
+                    + " fetch=" + (item.fetched() ? "yes" : "no")
+                    + " ttl=" + ttl + " la=" + Math.max(0, (now - item.lastAccess()) / 1_000_000_000L) + " clsid="
                     + classOf(key, item) + " size=" + item.value.length);
         }
     }

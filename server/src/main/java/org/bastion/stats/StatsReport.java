@@ -193,7 +193,7 @@ public final class StatsReport {
             ClassFigures f = classes.computeIfAbsent(SizeClasses.of(key, item), id -> new ClassFigures());
             f.number++;
             f.bytes += weight;
-            f.oldestAccess = Math.min(f.oldestAccess, item.lastAccess);
+            f.oldestAccess = Math.min(f.oldestAccess, item.lastAccess());
         });
         return classes;
     }
@@ -360,9 +360,9 @@ public final class StatsReport {
         long nowSeconds = store.clock().wallMillis() / 1000;
         long exp = item.expiresAt == Item.NEVER ? -1
                 : nowSeconds + Math.max(0, item.expiresAt - nowNanos) / 1_000_000_000L;
-        long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess) / 1_000_000_000L;
+        long lastAccess = nowSeconds - Math.max(0, nowNanos - item.lastAccess()) / 1_000_000_000L;
         return "key=" + uriEncode(key.bytes()) + " exp=" + exp + " la=" + lastAccess + " cas="
-                + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + cls
+                + Long.toUnsignedString(item.cas) + " fetch=" + (item.fetched() ? "yes" : "no") + " cls=" + cls
                 + " size=" + weight;
     }
 

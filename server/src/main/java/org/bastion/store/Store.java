@@ -22,13 +22,13 @@ public final class Store {
     /**
      * Heap bytes per entry beyond the key object ({@link Key#heapBytes}) and the value's bytes (64-bit JVM, compressed
      * oops), as JOL lays them out: Caffeine's node 40 (no expiry fields: see the builder), the map's node 32 and
-     * table slot ~4-8, Item 56, and the value array's header of 16 with its padding. Measured with
+     * table slot ~4-8, Item 48, and the value array's header of 16 with its padding. Measured with
      * {@code bench/.../StoreFootprint} (used heap after full GCs, before and after storing the items), beyond the
-     * 32 B key object of a 14 B key and the value bytes: 149.5 B per item for 300,000 items of 100 B values, 145.5 B
-     * with 4 KiB values, 158.9-160.9 B for 1,000,000 items (the map's table grows in powers of two). 154 is the
-     * middle; it keeps {@code -m} within about 3% of the heap really used.
+     * 32 B key object of a 14 B key and the value bytes: 141.5 B per item for 300,000 items of 100 B values, 137.5 B
+     * with 4 KiB values, 146.7-148.7 B for 1,000,000 items (the map's table grows in powers of two). 146 is the
+     * middle; it keeps {@code -m} within about 2% of the heap really used.
      */
-    public static final int ENTRY_OVERHEAD = 154;
+    public static final int ENTRY_OVERHEAD = 146;
     /** Relative expiry times up to 30 days; anything larger is an absolute Unix time. */
     static final long MAX_RELATIVE_EXPTIME = 60L * 60 * 24 * 30;
     /**
@@ -110,7 +110,7 @@ public final class Store {
                 .executor(Runnable::run)
                 .evictionListener((Key k, Item v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
-                        listener.evicted(k != null && v != null ? SizeClasses.of(k, v) : 0, v == null || v.fetched);
+                        listener.evicted(k != null && v != null ? SizeClasses.of(k, v) : 0, v == null || v.fetched());
                         listener.evictedItem(k, v);
                     }
                 })
@@ -171,11 +171,7 @@ public final class Store {
             cache.asMap().remove(key, item);
             return null;
         }
-        item.lastAccess = now;
-        if (!item.fetched) {
-            // Written once, not on every hit: a shared hot item's cache line stays clean on the other cores.
-            item.fetched = true;
-        }
+        item.accessedAt(now);
         return item;
     }
 
@@ -194,8 +190,7 @@ public final class Store {
                 return null;
             }
             Item updated = new Item(old.value, old.flags, old.cas, deadline, old.storedAt);
-            updated.fetched = true;
-            updated.lastAccess = now;
+            updated.accessedAt(now);
             out[0] = updated;
             return kept(updated, now);
         });
@@ -287,7 +282,7 @@ public final class Store {
                         if (allowStale && Long.compareUnsigned(casUnique, current.cas) < 0) {
                             // An older writer may still store, but its value is marked stale and keeps the TTL.
                             next = new Item(value, flags, newCas != 0 ? newCas : nextCas(),
-                                    current.expiresAt, stamp(now), true, current.winSent, binaryKey);
+                                    current.expiresAt, stamp(now), true, current.winSent(), binaryKey);
                             break;
                         }
                         result[0] = StoreResult.EXISTS;
@@ -323,7 +318,7 @@ public final class Store {
     /** memcached's {@code reclaimed}: a write that found the key's item dead (expired or flushed) took its place. */
     private void reclaimed(Key key, Item old, Item next, long now) {
         if (old != null && !isLive(old, now, false)) {
-            listener.reclaimed(SizeClasses.of(key, next), old.fetched);
+            listener.reclaimed(SizeClasses.of(key, next), old.fetched());
         }
     }
 
@@ -440,9 +435,8 @@ public final class Store {
             // In place, memcached keeps the item header (stale mark, win token, key encoding); a longer number gets
             // a fresh item without them.
             Item item = new Item(stored, old.flags, newCas != 0 ? newCas : nextCas(), expiresAt,
-                    stamp(now), inPlace && old.stale, inPlace && old.winSent, inPlace && old.binaryKey);
-            item.fetched = inPlace && old.fetched;
-            item.lastAccess = old.lastAccess;
+                    stamp(now), inPlace && old.stale(), inPlace && old.winSent(), inPlace && old.binaryKey());
+            item.accessLike(old, inPlace && old.fetched());
             out[0] = new DeltaResult(DeltaResult.Kind.OK, next, item, old.expiresAt);
             return kept(item, now);
         });
@@ -474,7 +468,7 @@ public final class Store {
                 next = old.withState(cas, expiresAt, true, false);
                 out[0] = DeleteResult.INVALIDATED;
             } else if (emptyValue) {
-                next = new Item(new byte[0], old.flags, cas, expiresAt, stamp(now), false, false, old.binaryKey);
+                next = new Item(new byte[0], old.flags, cas, expiresAt, stamp(now), false, false, old.binaryKey());
                 out[0] = DeleteResult.EMPTIED;
             } else {
                 out[0] = DeleteResult.DELETED;
@@ -533,12 +527,11 @@ public final class Store {
                 }
                 return new ReadResult(null, false, 0, Item.NEVER, false, false, false);
             }
-            if (!(item.stale && !item.winSent && o.claimWin())) {
-                ReadResult result = new ReadResult(item, item.fetched, item.lastAccess, item.expiresAt, false, false,
-                        item.winSent);
+            if (!(item.stale() && !item.winSent() && o.claimWin())) {
+                ReadResult result = new ReadResult(item, item.fetched(), item.lastAccess(), item.expiresAt, false,
+                        false, item.winSent());
                 if (o.bump()) {
-                    item.fetched = true;
-                    item.lastAccess = now;
+                    item.accessedAt(now);
                 }
                 return result;
             }
@@ -561,30 +554,29 @@ public final class Store {
                 reclaimed(k, old, current, now);
                 created = true;
             }
-            boolean fetchedBefore = !created && current.fetched;
-            long lastAccessBefore = current.lastAccess;
+            boolean fetchedBefore = !created && current.fetched();
+            long lastAccessBefore = current.lastAccess();
             long previous = created ? Item.NEVER : current.expiresAt;
             boolean won = false;
             if (created) {
                 won = o.vivifyWins();
-            } else if (o.recacheDeadline() != NO_RECACHE && !current.winSent
+            } else if (o.recacheDeadline() != NO_RECACHE && !current.winSent()
                     && recacheSees(current, o) != Item.NEVER
                     && wholeSeconds(recacheSees(current, o), now) < wholeSeconds(o.recacheDeadline(), now)) {
                 won = true;
             }
-            if (current.stale && !current.winSent) {
+            if (current.stale() && !current.winSent()) {
                 won = true;
             }
             won &= o.claimWin();
-            boolean winSentBefore = current.winSent;
+            boolean winSentBefore = current.winSent();
             Item next = current;
             long expiresAt = created || o.newDeadline() == KEEP ? current.expiresAt : o.newDeadline();
-            if (expiresAt != current.expiresAt || (won && !current.winSent)) {
-                next = current.withState(current.cas, expiresAt, current.stale, current.winSent || won);
+            if (expiresAt != current.expiresAt || (won && !current.winSent())) {
+                next = current.withState(current.cas, expiresAt, current.stale(), current.winSent() || won);
             }
             if (o.bump()) {
-                next.fetched = true;
-                next.lastAccess = now;
+                next.accessedAt(now);
             }
             out[0] = new ReadResult(next, fetchedBefore, lastAccessBefore, previous, created, won, winSentBefore);
             return kept(next, now);
@@ -696,7 +688,7 @@ public final class Store {
         record Seen(Key key, long lastAccess) {
         }
         java.util.List<Seen> seen = new java.util.ArrayList<>();
-        forEachLive((k, v) -> seen.add(new Seen(k, v.lastAccess)));
+        forEachLive((k, v) -> seen.add(new Seen(k, v.lastAccess())));
         seen.sort(java.util.Comparator.comparingLong(Seen::lastAccess).reversed());
         long now = clock.nanoTime();
         for (Seen s : seen) {
@@ -769,7 +761,7 @@ public final class Store {
     private void removeIfExpiredLongAgo(Map.Entry<Key, Item> e, long now) {
         Item item = e.getValue();
         if (expiredLongAgo(item, now) && cache.asMap().remove(e.getKey(), item)) {
-            listener.sweptExpired(item.fetched);
+            listener.sweptExpired(item.fetched());
         }
     }
 

@@ -288,14 +288,14 @@ public final class MetaCommands {
                     buf.writeByte(' ');
                     buf.writeBytes(line, starts[t], len(t));
                 }
-                case 'k' -> writeKey(buf, f.key, item.binaryKey);
+                case 'k' -> writeKey(buf, f.key, item.binaryKey());
                 default -> { }
             }
         }
         if (r.winSentBefore()) {
             buf.writeBytes(SP_Z);
         }
-        if (item.stale) {
+        if (item.stale()) {
             buf.writeBytes(SP_X);
         }
         if (r.won()) {
@@ -614,12 +614,13 @@ public final class MetaCommands {
         }
         ByteBuf buf = reply.buf();
         buf.writeBytes(ME_PREFIX);
-        buf.writeBytes(item.binaryKey ? MetaBase64.encode(key) : key);
+        buf.writeBytes(item.binaryKey() ? MetaBase64.encode(key) : key);
         // memcached prints exp as (now - exptime): the remaining TTL, negated.
         long exp = item.expiresAt == Item.NEVER ? -1 : -remaining(item.expiresAt);
         int size = 48 + key.length + 1 + item.value.length + 2 + 8 + (item.flags != 0 ? 4 : 0);
-        String rest = " exp=" + exp + " la=" + secondsSince(item.lastAccess) + " cas=" + Long.toUnsignedString(item.cas)
-                + " fetch=" + (item.fetched ? "yes" : "no") + " cls=" + slabClass(size) + " size=" + size + "\r\n";
+        String rest = " exp=" + exp + " la=" + secondsSince(item.lastAccess()) + " cas="
+                + Long.toUnsignedString(item.cas)
+                + " fetch=" + (item.fetched() ? "yes" : "no") + " cls=" + slabClass(size) + " size=" + size + "\r\n";
         buf.writeBytes(Replies.ascii(rest));
     }
 

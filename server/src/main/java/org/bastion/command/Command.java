@@ -210,6 +210,9 @@ public sealed interface Command {
                 return "dump".equals(arg) ? Access.PEEK : "on".equals(arg) || "off".equals(arg) ? Access.ADMIN
                         : Access.READ;
             }
+            if (group.equals("sizes_enable") || group.equals("sizes_disable")) {
+                return Access.ADMIN; // changes what stats sizes reports for every client
+            }
             return group.equals("cachedump") ? Access.DUMP : Access.READ;
         }
     }

@@ -48,6 +48,10 @@ final class StatsQueries {
             case "slabs" -> report.slabs(out);
             case "sizes" -> report.sizes(out);
             case "conns" -> report.conns(out);
+            case "sizes_enable", "sizes_disable" -> {
+                stats.sizesEnabled = query.group().equals("sizes_enable");
+                out.add(new Stat("sizes_status", stats.sizesEnabled ? "enabled" : "disabled"));
+            }
             case "reset" -> {
                 stats.reset();
                 securityLog.resetCounts();

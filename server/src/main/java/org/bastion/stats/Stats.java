@@ -78,6 +78,11 @@ public final class Stats implements StoreListener {
 
     /** {@code stats detail}: per-prefix counts, off until {@code stats detail on}. */
     public final PrefixStats prefixes = new PrefixStats();
+    /**
+     * {@code stats sizes_enable}/{@code sizes_disable}. On from the start, unlike memcached's: Bastion's histogram
+     * costs nothing until asked for (it walks the store), so there is nothing to save by leaving it off.
+     */
+    public volatile boolean sizesEnabled = true;
 
     // store
     public final LongAdder totalItems = new LongAdder();

@@ -251,6 +251,10 @@ public final class StatsReport {
 
     /** {@code stats sizes}: item count by weight rounded up to 32 bytes, as memcached's histogram, from a walk. */
     public void sizes(List<Stat> out) {
+        if (!stats.sizesEnabled) {
+            stat(out, "sizes_status", "disabled");
+            return;
+        }
         java.util.TreeMap<Long, long[]> sizes = new java.util.TreeMap<>();
         store.forEachLive((key, item) -> {
             long weight = Store.weigh(key, item.value.length);

@@ -110,6 +110,20 @@ class StatsFamilyTest {
     }
 
     @Test
+    void sizesCanBeSwitchedOffAndOnAsInMemcached() throws Exception {
+        try (WireClient c = start(Settings.builder())) {
+            c.call("set a 0 0 1\r\nx\r\n", "\r\n");
+            assertFalse(c.call("stats sizes\r\n", "END\r\n").contains("sizes_status"), "on from the start");
+            // memcached's replies, with the END it leaves out after sizes_enable and sizes_disable.
+            assertEquals("STAT sizes_status disabled\r\nEND\r\n", c.call("stats sizes_disable\r\n", "END\r\n"));
+            assertEquals("STAT sizes_status disabled\r\nEND\r\n", c.call("stats sizes\r\n", "END\r\n"));
+            assertEquals("STAT sizes_status enabled\r\nEND\r\n", c.call("stats sizes_enable\r\n", "END\r\n"));
+            String sizes = c.call("stats sizes\r\n", "END\r\n");
+            assertTrue(sizes.startsWith("STAT ") && !sizes.contains("sizes_status"), sizes);
+        }
+    }
+
+    @Test
     void evictionsAreCountedPerSizeClass() throws Exception {
         try (WireClient c = start(Settings.builder().memoryLimitMegabytes(1).maxItemSize(4096))) {
             String value = "v".repeat(1000);

@@ -40,7 +40,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.memcache.binary.DefaultFullBinaryMemcacheResponse;
@@ -55,6 +54,7 @@ import org.bastion.stats.Stats;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.Session;
 import org.bastion.protocol.Faults;
+import org.bastion.protocol.LingeringClose;
 import org.bastion.protocol.Replies;
 import org.bastion.stats.StatsReport;
 import org.bastion.store.Item;
@@ -534,23 +534,19 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
 
     /**
      * One response per statistic (key = name, value = value), then an empty one. The key selects the group as
-     * memcached does, by prefix: "reset", "settings", or a group {@link StatsReport} knows; anything else is a miss.
+     * memcached's binary protocol does: "reset", "settings" and "detail" by prefix ("detail" followed by " dump",
+     * " on" or " off"), "items", "slabs", "sizes", "sizes_enable" and "sizes_disable" exactly; anything else
+     * ({@code conns} and {@code cachedump} among them, which memcached answers only in text) is a miss.
      */
     private void stat() {
         if (extrasLength != 0) {
             protocolError();
             return;
         }
-        String group = req.key() == null ? "" : req.key().toString(StandardCharsets.ISO_8859_1);
-        Command.Stats query;
-        if (group.startsWith("reset")) {
-            query = new Command.Stats("reset", null, null);
-        } else if (group.startsWith("settings")) {
-            query = new Command.Stats("settings", null, null);
-        } else {
-            int space = group.indexOf(' ');
-            query = space < 0 ? new Command.Stats(group, null, null)
-                    : new Command.Stats(group.substring(0, space), group.substring(space + 1), null);
+        Command.Stats query = statQuery(req.key() == null ? "" : req.key().toString(StandardCharsets.ISO_8859_1));
+        if (query == null) {
+            error(BinaryStatus.KEY_ENOENT);
+            return;
         }
         Outcome outcome = exec.execute(session, query);
         if (outcome instanceof Outcome.Later later) {
@@ -562,6 +558,29 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
             return;
         }
         answerStats(outcome);
+    }
+
+    /** The stats query a binary key names, or null when memcached's binary protocol knows no such group. */
+    static Command.Stats statQuery(String key) {
+        if (key.startsWith("reset")) {
+            return new Command.Stats("reset", null, null);
+        }
+        if (key.startsWith("settings")) {
+            return new Command.Stats("settings", null, null);
+        }
+        if (key.startsWith("detail")) {
+            String rest = key.substring("detail".length());
+            for (String arg : new String[] {"dump", "on", "off"}) {
+                if (rest.startsWith(" " + arg)) {
+                    return new Command.Stats("detail", arg, null);
+                }
+            }
+            return null;
+        }
+        return switch (key) {
+            case "", "items", "slabs", "sizes", "sizes_enable", "sizes_disable" -> new Command.Stats(key, null, null);
+            default -> null;
+        };
     }
 
     private void answerStats(Outcome outcome) {
@@ -578,8 +597,15 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                 respond(BinaryStatus.SUCCESS, null, Unpooled.copiedBuffer(stat.name(), StandardCharsets.ISO_8859_1),
                         Unpooled.copiedBuffer(stat.value(), StandardCharsets.ISO_8859_1), 0);
             }
+        } else if (outcome instanceof Outcome.Lines lines && !lines.lines().isEmpty()
+                && lines.lines().get(lines.lines().size() - 1).equals("END")) {
+            // detail dump: memcached sends the text dump, END included, as the value of one statistic "detailed".
+            StringBuilder dump = new StringBuilder();
+            lines.lines().forEach(line -> dump.append(line).append("\r\n"));
+            respond(BinaryStatus.SUCCESS, null, Unpooled.copiedBuffer("detailed", StandardCharsets.ISO_8859_1),
+                    Unpooled.copiedBuffer(dump, StandardCharsets.ISO_8859_1), 0);
         }
-        // Anything else (reset, a cachedump listing, a refusal) is answered with the terminator alone.
+        // Anything else (reset, detail on/off, a refusal) is answered with the terminator alone.
         success(null, null, null, 0, false);
     }
 
@@ -684,6 +710,6 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
     /** Sends what is pending, then closes; later requests in the same read are ignored. */
     private void close() {
         closing = true;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.afterReplies(ctx);
     }
 }

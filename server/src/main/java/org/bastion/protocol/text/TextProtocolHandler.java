@@ -2,7 +2,6 @@ package org.bastion.protocol.text;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -10,6 +9,7 @@ import org.bastion.command.Executor;
 import org.bastion.config.Settings;
 import org.bastion.protocol.Faults;
 import org.bastion.protocol.InputBudget;
+import org.bastion.protocol.LingeringClose;
 import org.bastion.policy.RequestProgress;
 import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
@@ -461,6 +461,6 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private void close(ChannelHandlerContext ctx) {
         state = State.CLOSING;
         reply.writePending();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.afterReplies(ctx);
     }
 }

@@ -116,6 +116,13 @@ class BinaryDifferentialTest {
         s.put("append with extras", request(0x0e, "k", setExtras(0, 0), ascii("x")));
         s.put("delete with a value", request(0x04, "k", none, ascii("x")));
         s.put("stat with extras", request(0x10, "", int32(1), none));
+        s.put("stat detail dump", concat(request(0x10, "detail on"), set(0x01, "pfx:a", 0, 0, "x", 0),
+                request(0x00, "pfx:a"), request(0x00, "pfx:b"), request(0x10, "detail dump"),
+                request(0x10, "detail off"), request(0x10, "detail dumpster")));
+        // Groups memcached's binary protocol does not know, though its text protocol knows some of them.
+        s.put("stat groups binary does not know", concat(request(0x10, "detail"), request(0x10, "detail bogus"),
+                request(0x10, "slabs x"), request(0x10, "items x"), request(0x10, "conns"),
+                request(0x10, "cachedump 1 1"), request(0x10, "sizesx")));
         s.put("quit with a body", request(0x07, "", none, ascii("x")));
         s.put("sasl list with a body", request(0x20, "", none, ascii("x")));
         s.put("sasl auth without mechanism", request(0x21, "", none, ascii("x")));

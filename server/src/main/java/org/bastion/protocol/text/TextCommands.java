@@ -86,6 +86,8 @@ final class TextCommands {
     private final Command.Get get = new Command.Get();
     /** The items a retrieval found, by token index; reused, and emptied as their values are written. */
     private Item[] found = new Item[32];
+    /** Token tables longer than this are dropped after their command ({@link #shrinkScratch}). */
+    private static final int LARGE_TABLE = 4096;
     /** A paused retrieval's next token to write, or 0 when no retrieval reply is in progress. */
     private int writeAt;
     private boolean writeCas;
@@ -374,6 +376,22 @@ final class TextCommands {
         }
         writeAt = 0;
         reply.write(Replies.END);
+    }
+
+    /** Between commands: token tables a long get grew go back to their first size (1 MiB of keys grew 6 MB). */
+    void shrinkScratch() {
+        if (starts.length > LARGE_TABLE) {
+            starts = new int[32];
+            ends = new int[32];
+        }
+        if (found.length > LARGE_TABLE) {
+            found = new Item[32];
+        }
+    }
+
+    /** Bytes of the token tables, counting 4 per reference (compressed oops): for tests. */
+    long scratchBytes() {
+        return 4L * (starts.length + ends.length + found.length);
     }
 
     /** Continues the reply a {@link Next#PAUSE} or {@link Next#WAIT} left unfinished; returns what to do next. */

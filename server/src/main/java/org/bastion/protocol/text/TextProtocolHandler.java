@@ -73,6 +73,8 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
     private State state = State.LINE;
     /** The current command line, without CR LF; grown to the longest line seen. */
     private byte[] line = new byte[256];
+    /** A line buffer larger than this is dropped after its command (see {@link #shrinkScratch}). */
+    private static final int LARGE_SCRATCH_BYTES = 64 * 1024;
     /** In SWALLOW: bytes of a refused value still to discard. */
     private long swallow;
     /** In DATA: bytes of the data block (and its CR LF) the command waits for. */
@@ -230,6 +232,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 pause(ctx);
                 return;
             }
+            shrinkScratch();
             ctx.channel().config().setAutoRead(true);
             if (internalBuffer().isReadable()) {
                 channelRead(ctx, Unpooled.EMPTY_BUFFER);
@@ -387,7 +390,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                             waitFor(ctx);
                             return;
                         }
-                        case LINE -> { }
+                        case LINE -> shrinkScratch();
                     }
                     if (state != State.CLOSING && turn.spend()) {
                         yieldTurn(ctx);
@@ -397,6 +400,22 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 case CLOSING -> in.skipBytes(in.readableBytes());
             }
         }
+    }
+
+    /**
+     * After a command is done: a line buffer and token tables that one long get grew go back to their first size, so
+     * a connection that goes idle after a 1 MiB get holds kilobytes, not the 7 MB it did (line, token bounds, items).
+     */
+    private void shrinkScratch() {
+        if (line.length > LARGE_SCRATCH_BYTES) {
+            line = new byte[256];
+        }
+        commands.shrinkScratch();
+    }
+
+    /** Bytes of heap this connection keeps for parsing between commands (tests). */
+    long scratchBytes() {
+        return line.length + commands.scratchBytes();
     }
 
     /** Copies the next complete line (without CR LF) into {@link #line} and consumes it; -1 when none has arrived. */

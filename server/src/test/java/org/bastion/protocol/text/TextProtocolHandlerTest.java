@@ -233,6 +233,19 @@ class TextProtocolHandlerTest {
     }
 
     @Test
+    void aConnectionKeepsNoMegabytesAfterAHugeGet() {
+        // Found from outside: an idle connection kept its 1 MiB line and 6 MB of token tables after one huge get.
+        EmbeddedChannel ch = channel();
+        exchange(ch, "set a 0 0 1\r\nx\r\n");
+        TextProtocolHandler handler = ch.pipeline().get(TextProtocolHandler.class);
+        long before = handler.scratchBytes();
+        String keys = "b ".repeat(TextProtocolHandler.MAX_GET_LINE / 2 - 10);
+        assertEquals("VALUE a 0 1\r\nx\r\nEND\r\n", exchange(ch, "get " + keys + "a\r\n"));
+        assertEquals(before, handler.scratchBytes(), "back to what a fresh connection keeps");
+        assertEquals("VALUE a 0 1\r\nx\r\nEND\r\n", exchange(ch, "get a\r\n"));
+    }
+
+    @Test
     void getLineOver1MiBCloses() {
         EmbeddedChannel ch = channel();
         exchange(ch, "get " + "b ".repeat(TextProtocolHandler.MAX_GET_LINE / 2));

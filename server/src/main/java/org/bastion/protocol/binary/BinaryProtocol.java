@@ -40,13 +40,13 @@ public final class BinaryProtocol {
     }
 
     /**
-     * As the server builds them: partial values count against the server-wide {@code inputBudget}; {@code turn} is
-     * {@code -R}.
+     * As the server builds them: partial values and requests waiting for a slow reader count against the server-wide
+     * {@code inputBudget}; {@code turn} is {@code -R}.
      */
     public static Stages stages(Executor exec, Stats stats, Session session, int maxValue, InputBudget inputBudget,
             SecurityLog securityLog, Turn turn) {
         BinaryCommandHandler handler = new BinaryCommandHandler(exec, stats, session);
-        RequestQueue queue = new RequestQueue(handler, turn);
+        RequestQueue queue = new RequestQueue(handler, turn, inputBudget, securityLog, session);
         handler.queue(queue);
         return new Stages(new BinaryBytesIn(handler), new BinaryMemcacheServerCodec(),
                 new BinaryValueLimit(maxValue, inputBudget, securityLog, session),

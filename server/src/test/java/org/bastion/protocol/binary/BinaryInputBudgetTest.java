@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,8 @@ import org.bastion.policy.SecurityLog;
 import org.bastion.policy.Session;
 import org.bastion.protocol.InputBudget;
 import org.bastion.protocol.Turn;
+import org.bastion.testing.BinaryFrames;
+import org.bastion.testing.SlowReader;
 import org.bastion.testing.TestServers;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +35,50 @@ class BinaryInputBudgetTest {
     private EmbeddedChannel connection() {
         return new EmbeddedChannel(BinaryProtocol.stages(parts.exec, parts.stats, Session.local(), 1024 * 1024, budget,
                 securityLog, new Turn(Settings.DEFAULT_REQS_PER_EVENT, parts.stats.connYields)).all());
+    }
+
+    /** A connection whose client reads nothing, already behind: its next requests wait in the queue. */
+    private EmbeddedChannel connectionBehind() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8 * 1024, 32 * 1024));
+        ch.pipeline().addLast(new SlowReader());
+        ch.pipeline().addLast(BinaryProtocol.stages(parts.exec, parts.stats, Session.local(), 1024 * 1024, budget,
+                securityLog, new Turn(Settings.DEFAULT_REQS_PER_EVENT, parts.stats.connYields)).all());
+        ch.writeInbound(partialSet("big", 64 * 1024, 64 * 1024));
+        ch.writeInbound(Unpooled.wrappedBuffer(BinaryFrames.request(0x00, "big")));
+        assertFalse(ch.isWritable(), "the reply to the get is not taken");
+        return ch;
+    }
+
+    private static ByteBuf gets(int count) {
+        ByteBuf b = Unpooled.buffer();
+        for (int i = 0; i < count; i++) {
+            b.writeBytes(BinaryFrames.request(0x0c, "missing")); // GetK
+        }
+        return b;
+    }
+
+    @Test
+    void requestsWaitingForAClientThatDoesNotReadCountAndTheLargestHolderIsClosed() {
+        // Found from outside: 250 connections pipelining GetK without reading held 95 MB of heap, uncounted.
+        EmbeddedChannel big = connectionBehind();
+        EmbeddedChannel small = connectionBehind();
+        long each = RequestQueue.HEAP_PER_REQUEST + 7;
+        big.writeInbound(gets(200));
+        assertEquals(200 * each, budget.held(), "what waits is counted at its heap cost");
+        small.writeInbound(gets(120)); // 320 waiting in all: more than the budget of 100,000 bytes
+        assertEquals(120 * each, budget.held(), "past the budget the largest holder no longer counts");
+        assertEquals(1, budget.evictions());
+        big.runPendingTasks();
+        small.runPendingTasks();
+        assertFalse(big.isOpen(), "the connection holding the most is closed");
+        assertTrue(small.isOpen());
+        assertEquals(1, logged.size());
+        assertTrue(logged.get(0).startsWith("security event=stalled_output"), logged.get(0));
+        small.close();
+        assertEquals(0, budget.held(), "a closed connection holds nothing");
+        big.finishAndReleaseAll();
+        small.finishAndReleaseAll();
     }
 
     /** A set header announcing {@code valueLength} bytes of value, then {@code sent} of them. */

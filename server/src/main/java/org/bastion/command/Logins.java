@@ -26,6 +26,7 @@ final class Logins {
             new Outcome.LoginResult(Outcome.LoginResult.Status.FAILED, null);
     private static final Outcome.LoginResult FAILED_CLOSE =
             new Outcome.LoginResult(Outcome.LoginResult.Status.FAILED_CLOSE, null);
+    private static final Outcome BUSY = new Outcome.LoginResult(Outcome.LoginResult.Status.BUSY, null);
 
     private final Authenticator authenticator;
     private final Stats stats;
@@ -57,14 +58,20 @@ final class Logins {
         byte[] challenge = session.challenge();
         return OffLoop.later(verifier, () -> {
             try {
+                if (session.isGone()) {
+                    // Nobody to answer: a flood of logins from connections that reset at once must not keep the
+                    // one checking thread busy hashing for them while live clients wait.
+                    return BUSY;
+                }
                 return finish(session, login, check(session.sourceAddress(), login.kind(), login.name(), secret,
                         challenge));
             } finally {
                 Arrays.fill(secret, (byte) 0);
             }
         }, () -> {
+            // The queue is full (or the server is stopping): the password was never checked, so this is no failure.
             Arrays.fill(secret, (byte) 0);
-            return finish(session, login, new Authenticator.Result(null, "", false));
+            return BUSY;
         });
     }
 

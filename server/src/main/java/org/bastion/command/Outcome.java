@@ -130,10 +130,11 @@ public sealed interface Outcome {
 
     /**
      * A login's result. {@code CONTINUE} carries a SASL challenge; {@code FAILED_CLOSE} is a failure after which the
-     * connection must close (too many failures on it).
+     * connection must close (too many failures on it); {@code BUSY}: the password was not checked, because the checks
+     * already waiting fill their queue. It is not a failed login and must not be answered as one.
      */
     record LoginResult(Status status, byte[] challenge) implements Outcome {
-        public enum Status { OK, CONTINUE, FAILED, FAILED_CLOSE }
+        public enum Status { OK, CONTINUE, FAILED, FAILED_CLOSE, BUSY }
 
         public boolean failed() {
             return status == Status.FAILED || status == Status.FAILED_CLOSE;

@@ -80,6 +80,7 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> limits.release(source));
         Session session = new Session(ctx.channel().remoteAddress(), ctx.channel().localAddress(),
                 policy.readOnly(source), settings.usersFile() != null);
+        ctx.channel().closeFuture().addListener(f -> session.gone());
         admitted.accept(ctx.pipeline(), session);
         ctx.pipeline().remove(this);
         ctx.channel().config().setAutoRead(true);

@@ -20,6 +20,7 @@ public final class Session implements ConnectionInfo {
     private volatile User user;
     /** A CRAM-MD5 challenge sent and not yet answered, or null. */
     private byte[] challenge;
+    private volatile boolean gone;
     /** Failed logins on this connection: bounded, the connection closes past the bound. */
     private int failedLogins;
     /** Clock nanos of the last complete command, for {@code stats conns}. */
@@ -139,6 +140,15 @@ public final class Session implements ConnectionInfo {
     /** Set once, by the TLS stage, when the handshake verified a client certificate. */
     public void tlsPeerNames(java.util.List<String> names) {
         this.tlsPeerNames = java.util.List.copyOf(names);
+    }
+
+    /** The connection has closed: work queued for it (a password check) is skipped, not done for nobody. */
+    public void gone() {
+        gone = true;
+    }
+
+    public boolean isGone() {
+        return gone;
     }
 
     /** Records why the server closes this connection (else it is {@link CloseReason#NORMAL}). */

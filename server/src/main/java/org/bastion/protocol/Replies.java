@@ -37,6 +37,8 @@ public final class Replies {
     /** memcached's {@code -Y} replies: before login, a failed login, a login data block without CR LF or one token. */
     public static final byte[] UNAUTHENTICATED = ascii("CLIENT_ERROR unauthenticated\r\n");
     public static final byte[] AUTH_FAILURE = ascii("CLIENT_ERROR authentication failure\r\n");
+    /** A login whose password could not be checked yet (too many checks waiting): not a failure, try again. */
+    public static final byte[] LOGIN_BUSY = ascii("SERVER_ERROR temporary failure: too many logins waiting\r\n");
     public static final byte[] BAD_LOGIN_TERMINATION = ascii("CLIENT_ERROR bad command line termination\r\n");
     public static final byte[] BAD_AUTH_TOKEN = ascii("CLIENT_ERROR bad authentication token format\r\n");
     /** memcached's reply to {@code stats cachedump} under {@code -X}. */

@@ -41,9 +41,14 @@ class OffLoopWorkTest {
     /** Holds submitted checks until the test runs them. */
     private static final class HeldChecks implements Executor {
         final Queue<Runnable> held = new ArrayDeque<>();
+        /** The queue is full: work is refused, as the server's bounded slow-work executor refuses it. */
+        boolean full;
 
         @Override
         public void execute(Runnable check) {
+            if (full) {
+                throw new java.util.concurrent.RejectedExecutionException("full (test)");
+            }
             held.add(check);
         }
 
@@ -58,6 +63,7 @@ class OffLoopWorkTest {
     private final Settings settings = Settings.builder().threads(1).usersFile(Path.of("users")).build();
     private final Stats stats = new Stats();
     private final SecurityLog securityLog = new SecurityLog();
+    private Session session;
 
     private EmbeddedChannel connection() {
         Users users = Users.parse(Path.of("users"),
@@ -65,7 +71,7 @@ class OffLoopWorkTest {
         Store store = new Store(settings.memoryLimitBytes(), false, settings.maxItemSize(), new ManualClock(), stats);
         CommandExecutor exec = new CommandExecutor(store, stats, settings, new TestServers.FakeControl(), securityLog,
                 new Authenticator(users, new LoginThrottle()), checks);
-        Session session = new Session(new InetSocketAddress("127.0.0.1", 40000), null, false, true);
+        session = new Session(new InetSocketAddress("127.0.0.1", 40000), null, false, true);
         ConnectionLimits limits = new ConnectionLimits(10, 0, stats.currConnections);
         Pipeline pipeline = new Pipeline(settings, exec, stats, securityLog, new SourcePolicy(settings), limits);
         return new EmbeddedChannel(pipeline.detector(session));
@@ -103,6 +109,48 @@ class OffLoopWorkTest {
         ch.runPendingTasks();
         assertEquals("STORED\r\nSTORED\r\nVALUE k 0 1\r\nv\r\nEND\r\n", text(ch));
         assertTrue(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aLoginThatCannotBeQueuedIsATemporaryFailureNotAWrongPassword() {
+        // Found from outside: with the check queue full of other sources' logins, a correct password was answered
+        // "authentication failure" and counted in auth_errors.
+        EmbeddedChannel ch = connection();
+        checks.full = true;
+        ch.writeInbound(Unpooled.copiedBuffer("set x 0 0 8\r\nalice pw\r\n", StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        assertEquals("SERVER_ERROR temporary failure: too many logins waiting\r\n", text(ch));
+        assertEquals(0, stats.authErrors.sum(), "no password was found wrong");
+        assertTrue(ch.isOpen());
+        checks.full = false;
+        ch.writeInbound(Unpooled.copiedBuffer("set x 0 0 8\r\nalice pw\r\nversion\r\n", StandardCharsets.US_ASCII));
+        checks.runAll();
+        ch.runPendingTasks();
+        assertTrue(text(ch).startsWith("STORED\r\nVERSION "), "the same login, tried again, succeeds");
+        ch.finishAndReleaseAll();
+
+        EmbeddedChannel bin = connection();
+        checks.full = true;
+        ByteBuf sasl = Unpooled.buffer();
+        sasl.writeBytes(request(0x21, "PLAIN", SASL_PLAIN_ALICE, 7));
+        bin.writeInbound(sasl);
+        bin.runPendingTasks();
+        ByteBuf reply = binary(bin);
+        assertEquals(0x0086, reply.getUnsignedShort(6), "binary: memcached's Temporary failure");
+        assertEquals(0, stats.authErrors.sum());
+        reply.release();
+        bin.finishAndReleaseAll();
+    }
+
+    @Test
+    void aCheckForAConnectionThatHasGoneIsSkipped() {
+        EmbeddedChannel ch = connection();
+        ch.writeInbound(Unpooled.copiedBuffer("set x 0 0 9\r\nalice bad\r\n", StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        session.gone();
+        checks.runAll();
+        assertEquals(0, stats.authErrors.sum(), "the wrong password was never checked, so never counted");
         ch.finishAndReleaseAll();
     }
 

@@ -334,6 +334,7 @@ public final class BinaryCommandHandler extends SimpleChannelInboundHandler<Full
                     Unpooled.wrappedBuffer(result.challenge()), 0);
             case FAILED -> error(BinaryStatus.AUTH_ERROR);
             case FAILED_CLOSE -> errorAndClose(BinaryStatus.AUTH_ERROR);
+            case BUSY -> error(BinaryStatus.TEMPORARY_FAILURE);
         }
     }
 

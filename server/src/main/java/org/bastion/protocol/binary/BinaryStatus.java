@@ -16,6 +16,8 @@ public final class BinaryStatus {
     static final short AUTH_CONTINUE = BinaryMemcacheResponseStatus.AUTH_CONTINUE;
     static final short UNKNOWN_COMMAND = BinaryMemcacheResponseStatus.UNKNOWN_COMMAND;
     static final short ENOMEM = BinaryMemcacheResponseStatus.ENOMEM;
+    /** memcached's PROTOCOL_BINARY_RESPONSE_ETMPFAIL: try again later (a login whose check could not be queued). */
+    static final short TEMPORARY_FAILURE = 0x0086;
 
     private static final byte[] NOT_FOUND_BODY = Replies.ascii("Not found");
     private static final byte[] EXISTS_BODY = Replies.ascii("Data exists for key.");
@@ -26,6 +28,7 @@ public final class BinaryStatus {
     private static final byte[] AUTH_BODY = Replies.ascii("Auth failure.");
     private static final byte[] UNKNOWN_BODY = Replies.ascii("Unknown command");
     private static final byte[] NO_MEMORY_BODY = Replies.ascii("Out of memory");
+    private static final byte[] TEMPORARY_FAILURE_BODY = Replies.ascii("Temporary failure");
 
     private BinaryStatus() {
     }
@@ -42,6 +45,7 @@ public final class BinaryStatus {
             case AUTH_ERROR -> AUTH_BODY;
             case UNKNOWN_COMMAND -> UNKNOWN_BODY;
             case ENOMEM -> NO_MEMORY_BODY;
+            case TEMPORARY_FAILURE -> TEMPORARY_FAILURE_BODY;
             default -> throw new IllegalArgumentException("no error body for status " + status);
         };
     }

@@ -114,6 +114,10 @@ final class TextLogin {
     }
 
     private TextCommands.Next answer(Outcome outcome) {
+        if (outcome instanceof Outcome.LoginResult busy && busy.status() == Outcome.LoginResult.Status.BUSY) {
+            reply.write(Replies.LOGIN_BUSY);
+            return TextCommands.Next.LINE;
+        }
         if (outcome instanceof Outcome.LoginResult result && !result.failed()) {
             reply.write(Replies.STORED);
             return TextCommands.Next.LINE;

@@ -65,10 +65,24 @@ public final class VerboseLog {
         }
     }
 
-    /** A text command line as the client sent it (cut at {@link #MAX_LINE} bytes). */
+    /**
+     * A text command line as the client sent it (cut at {@link #MAX_LINE} bytes), control bytes written as
+     * {@code \xNN}: a line can hold a bare CR or terminal escapes, which would forge or garble log lines. memcached
+     * prints them raw.
+     */
     public void command(long connection, byte[] line, int length) {
         if (commands()) {
-            write("<" + connection + " " + new String(line, 0, Math.min(length, MAX_LINE), StandardCharsets.ISO_8859_1));
+            int n = Math.min(length, MAX_LINE);
+            StringBuilder text = new StringBuilder(n + 16).append('<').append(connection).append(' ');
+            for (int i = 0; i < n; i++) {
+                int b = line[i] & 0xFF;
+                if (b < 0x20 || b == 0x7F) {
+                    text.append(String.format("\\x%02x", b));
+                } else {
+                    text.append((char) b);
+                }
+            }
+            write(text.toString());
         }
     }
 

@@ -31,6 +31,15 @@ class VerboseLogTest {
     }
 
     @Test
+    void controlBytesInACommandCannotForgeOrGarbleLogLines() {
+        // Found from outside: a client's bare CR and terminal escapes went to the log raw.
+        VerboseLog log = new VerboseLog(2, () -> out);
+        byte[] line = "get a\r<99 forged\u001b[2J\u007f".getBytes(StandardCharsets.ISO_8859_1);
+        log.command(7, line, line.length);
+        assertEquals(List.of("<7 get a\\x0d<99 forged\\x1b[2J\\x7f"), lines());
+    }
+
+    @Test
     void belowVvNothingIsWrittenAndTheLevelChangesWhileRunning() {
         VerboseLog log = new VerboseLog(1, () -> out);
         log.opened(1);

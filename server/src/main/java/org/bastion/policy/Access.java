@@ -13,7 +13,10 @@ public enum Access {
     FLUSH,
     /** {@code shutdown}: a write that only {@code -A} switches on. */
     SHUTDOWN,
-    /** Lists keys ({@code stats cachedump}, {@code stats detail dump}, {@code lru_crawler metadump}): {@code -X} switches it off. */
+    /**
+     * Lists what is stored ({@code stats cachedump}, {@code lru_crawler metadump}): {@code -X} switches it off. A
+     * read-only source may: it may read every item anyway, and a listing is the contents, not anyone's activity.
+     */
     DUMP,
     /**
      * Shows keys or key prefixes as they are used ({@code stats detail dump}, {@code watch} of fetchers, mutations or
@@ -30,7 +33,10 @@ public enum Access {
     /** Logging in (the text login, binary SASL): the one kind served before a session has authenticated. */
     AUTHENTICATE;
 
-    /** Whether a read-only source is refused this ({@link #PEEK} too: read-only sources may not see others' keys). */
+    /**
+     * Whether a read-only source is refused this ({@link #PEEK} too: a read-only source may read what is stored, but
+     * not watch what other clients do with it).
+     */
     boolean changesData() {
         return this == WRITE || this == FLUSH || this == SHUTDOWN || this == ADMIN || this == PEEK;
     }

@@ -2,6 +2,7 @@ package org.bastion.protocol.text;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -134,7 +135,7 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                     + budget.limit() + " bytes is spent");
             ByteBuf held = internalBuffer();
             held.skipBytes(held.readableBytes());
-            close(ctx);
+            closeNow(ctx);
         }
     }
 
@@ -474,12 +475,24 @@ public final class TextProtocolHandler extends ByteToMessageDecoder implements R
                 + MAX_GET_LINE + ")");
         in.skipBytes(in.readableBytes());
         session.closeFor(Session.CloseReason.ERROR);
-        close(ctx);
+        closeNow(ctx);
     }
 
+    /** Ends the connection after its replies, reading and dropping what the client still sends (see LingeringClose). */
     private void close(ChannelHandlerContext ctx) {
         state = State.CLOSING;
         reply.writePending();
         LingeringClose.afterReplies(ctx);
+    }
+
+    /**
+     * Ends the connection as soon as its replies are written, without lingering: for a line too long or the input
+     * budget, where the point is to free the megabyte of input the connection holds (its decoder's buffer is freed
+     * only when the channel closes, and the budget has already stopped counting it).
+     */
+    private void closeNow(ChannelHandlerContext ctx) {
+        state = State.CLOSING;
+        reply.writePending();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -229,6 +229,7 @@ public final class Store {
      */
     public WriteResult write(Mode mode, Key key, int flags, long deadline, byte[] value, long casUnique, long newCas,
             boolean allowStale, boolean binaryKey) {
+        sweepFlushedBefore(key);
         if (mode == Mode.SET && !evictionsDisabled) {
             // A plain set does not depend on the old item: a put costs less than compute (no capturing lambda, no
             // result holders) and is just as atomic.
@@ -607,9 +608,6 @@ public final class Store {
             flushDeadline = 0;
             flushPassDue = true;
             lastFullSweep = Long.MIN_VALUE; // with -M, the next write that does not fit may sweep at once
-            // The pass's first share now: the next write then finds room, not a full store of dead but frequent items
-            // that Caffeine's admission would keep in its place.
-            sweepSome(0);
         } else {
             flushDeadline = deadline;
         }
@@ -741,6 +739,11 @@ public final class Store {
      * {@link #FLUSH_SWEEP_STEP} entries a write until it has walked the map once.
      */
     private void sweepSome(int budget) {
+        sweepSome(budget, null);
+    }
+
+    /** {@link #sweepSome(int)}, leaving the entry of {@code spare} (a key about to be written) alone. */
+    private void sweepSome(int budget, Key spare) {
         // Read before the CAS: writers on other event loops skip without taking the cache line exclusive.
         if (!sweepDue() || sweeping.get() || !sweeping.compareAndSet(false, true)) {
             return;
@@ -764,10 +767,24 @@ public final class Store {
                         return;
                     }
                 }
-                removeIfDead(sweep.next(), now);
+                Map.Entry<Key, Item> e = sweep.next();
+                if (spare == null || !spare.equals(e.getKey())) {
+                    removeIfDead(e, now);
+                }
             }
         } finally {
             sweeping.set(false);
+        }
+    }
+
+    /**
+     * While a pass after a flush is due or on, a write first sweeps its share, so that it finds room rather than a
+     * full store of dead but frequent items that Caffeine's admission would keep in its place. The written key's own
+     * item is spared: the write replaces it and counts it in {@code reclaimed}, as memcached does.
+     */
+    private void sweepFlushedBefore(Key key) {
+        if (flushPass || flushPassDue || flushDeadline != 0) {
+            sweepSome(0, key);
         }
     }
 

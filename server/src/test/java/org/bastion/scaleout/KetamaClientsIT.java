@@ -320,7 +320,19 @@ class KetamaClientsIT {
                 return 1; // seconds; the default, 30, is longer than this test
             }
         };
-        return new MemcachedClient(factory, AddrUtil.getAddresses(pool.serverList()));
+        MemcachedClient client = new MemcachedClient(factory, AddrUtil.getAddresses(pool.serverList()));
+        // Redistribute sends an operation for a node not yet connected to the next node on the ring: a first key sent
+        // before every connection is up lands elsewhere (seen once in CI), so wait until all are, bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (client.getAvailableServers().size() < pool.size() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return client;
     }
 
     private static net.rubyeye.xmemcached.MemcachedClient xmemcached(boolean libmemcachedFormat) throws IOException {

@@ -736,7 +736,8 @@ public final class Store {
      * Reclaims dead items among the next {@code budget} entries of the sweep, if no other thread is sweeping. An expired
      * item goes once it has been expired for {@link #EXPIRY_GRACE_NANOS}; a flushed one at once, as memcached's LRU
      * crawler and its allocator take them. After a flush_all, a pass over the whole map takes
-     * {@link #FLUSH_SWEEP_STEP} entries a write until it has walked the map once.
+     * {@link #FLUSH_SWEEP_STEP} entries before each write ({@link #sweepFlushedBefore}) and as many after it, until it
+     * has walked the map once.
      */
     private void sweepSome(int budget) {
         sweepSome(budget, null);

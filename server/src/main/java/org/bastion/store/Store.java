@@ -784,14 +784,19 @@ public final class Store {
      * item is spared: the write replaces it and counts it in {@code reclaimed}, as memcached does.
      */
     private void sweepFlushedBefore(Key key) {
-        if (flushPass || flushPassDue || flushDeadline != 0) {
+        if (flushSweepDue()) {
             sweepSome(0, key);
         }
     }
 
     private boolean sweepDue() {
+        return deadlinesSeen || flushSweepDue();
+    }
+
+    /** A pass after a flush is on, or due: an immediate flush, or a delayed one whose pass has not started. */
+    private boolean flushSweepDue() {
         long delayed = flushDeadline;
-        return deadlinesSeen || flushPass || flushPassDue || (delayed != 0 && delayed != delayedFlushSwept);
+        return flushPass || flushPassDue || (delayed != 0 && delayed != delayedFlushSwept);
     }
 
     /** On the sweeping thread: a flush that has taken effect restarts the sweep from the map's start. */
